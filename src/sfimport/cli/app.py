@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sfimport import __version__
-from sfimport.cli import emulator_cmd
+from sfimport.cli import demo_cmd, emulator_cmd
 
 app = typer.Typer(
     name="sfimport",
@@ -31,6 +31,7 @@ def _root(
     """Import Salesforce objects and reports into My Data."""
 
 
+demo_cmd.register(app)
 emulator_cmd.register(app)
 
 

@@ -1,0 +1,30 @@
+# The README's two commands: `make demo` starts the product on the built-in demo org,
+# `make test` runs every check and every test. Both bootstrap .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test check bench browser
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sfimport demo
+
+test: $(STAMP) browser
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test
+
+check: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
+
+bench: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" python benchmarks/run.py
+
+browser:
+	@scripts/install-chromium

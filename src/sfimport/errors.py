@@ -6,22 +6,22 @@ Salesforce's wire errors are mapped onto this tree in one place,
 ``sfimport.salesforce.wire_errors``; nothing else inspects ``errorCode`` strings.
 
     SfimportError
-    ├── UsageError                  bad input from a person: a flag, a date, a folder name, a spec file
-    │   └── NotSupportedObject      an object the product never imports (unsupported list, *ChangeEvent)
+    ├── UsageError                  bad input: a flag, a date, a folder name, a spec file
+    │   └── NotSupportedObject      an object never imported (unsupported list, *ChangeEvent)
     ├── ConfigurationError          settings missing or wrong (no Connected App configured, bad key)
     ├── NotFound                    a connection, data set, run or report that does not exist here
     ├── SalesforceError             Salesforce answered with an error (status, errorCode, message)
-    │   ├── ConnectionFailed        the generic connection error: app blocked, token revoked or expired
+    │   ├── ConnectionFailed        generic connection error: app blocked, token revoked
     │   ├── AuthorizationDenied     the person pressed Deny, or the OAuth state/PKCE check failed
-    │   ├── ApiDisabled             the user lacks "API Enabled" (API_DISABLED_FOR_ORG, API_CURRENTLY_DISABLED)
-    │   ├── InsufficientAccess      a permission is missing for this call (Run Reports, View Setup, ...)
+    │   ├── ApiDisabled             the user lacks "API Enabled" (API_DISABLED_FOR_ORG, ...)
+    │   ├── InsufficientAccess      a permission is missing (Run Reports, View Setup, ...)
     │   ├── DailyLimitExceeded      REQUEST_LIMIT_EXCEEDED: the org's daily API allowance is used up
-    │   ├── FieldUnavailable        INVALID_FIELD on a field that was imported before (removed or hidden)
+    │   ├── FieldUnavailable        INVALID_FIELD on a field imported before (removed/hidden)
     │   ├── InvalidQuery            MALFORMED_QUERY / INVALID_TYPE / INVALID_FIELD on a new query
     │   ├── ResourceNotFound        NOT_FOUND from Salesforce
     │   ├── BulkUnsupported         Bulk API refuses the object or a field: fall back to REST
-    │   └── TransientError          5xx, timeouts, dropped connections, expired query locators (retryable)
-    │       └── QueryLocatorExpired INVALID_QUERY_LOCATOR: restart the query from the last checkpoint
+    │   └── TransientError          5xx, timeouts, dropped connections (retryable)
+    │       └── QueryLocatorExpired INVALID_QUERY_LOCATOR: restart from the checkpoint
     ├── StoreError                  My Data or the metadata database could not be read or written
     │   └── StoreBusy               another process holds the write lock right now (retryable)
     └── BudgetExceeded              a run would cross the API budget set for it; nothing was started

@@ -1,0 +1,1 @@
+"""sfimport.emulator."""

@@ -1,0 +1,230 @@
+"""Obfuscate data: replace chosen columns by deterministic keyed pseudonyms, in memory.
+
+A pseudonym is built from HMAC-SHA256 of the value under the data folder's secret key (see
+:mod:`sfimport.store.keys`): the same value gives the same pseudonym in every data set and every
+refresh, so joins still work, and without the key the original cannot be recovered. Concealment
+runs on record batches before anything is written, so a raw value never reaches staging files,
+My Data, logs or previews.
+
+Shapes keep values readable and typed: text columns stay text (``Person 3f9a2c1b7d0e``,
+``u3f9a2c1b7d0e@concealed.invalid``, ``+999 1234 5678 9012``, ...). Columns of any other type
+(the latitude and longitude of an address, a number, a date) are concealed as nulls of their own
+type: a hashed number would look real and mislead, and a hashed date is not a date.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sfimport.errors import UsageError
+from sfimport.extract.schema import FieldSpec, field_sf_type
+from sfimport.store.keys import load_or_create_key
+
+#: Hex digits of the HMAC kept in a pseudonym: 48 bits, so a million distinct values collide
+#: with odds of about 1 in 500 (a collision would join two different people).
+TOKEN_HEX_DIGITS = 12
+
+
+class Shape(enum.Enum):
+    """How a concealed value looks; the readable prefix tells people what the column held."""
+
+    PERSON = "person"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    STREET = "street"
+    CITY = "city"
+    POSTAL_CODE = "postal_code"
+    STATE = "state"
+    COUNTRY = "country"
+    TEXT = "text"
+    VALUE = "value"
+
+
+#: Objects whose Name field is a person's name (elsewhere Name is a company or a record title).
+PERSON_OBJECTS = frozenset({"Contact", "Lead", "User", "Individual"})
+_PERSON_NAME_FIELDS = frozenset({"FirstName", "LastName", "MiddleName", "Suffix"})
+_SHAPE_BY_TYPE: Mapping[str, Shape] = {
+    "email": Shape.EMAIL,
+    "phone": Shape.PHONE,
+    "url": Shape.URL,
+    "textarea": Shape.TEXT,
+    "encryptedstring": Shape.TEXT,
+}
+#: Address parts by name ending (BillingStreet, MailingPostalCode, Address__Street__s, ...).
+_ADDRESS_PARTS: tuple[tuple[str, Shape | None], ...] = (
+    ("street", Shape.STREET),
+    ("city", Shape.CITY),
+    ("postalcode", Shape.POSTAL_CODE),
+    ("statecode", Shape.STATE),
+    ("state", Shape.STATE),
+    ("countrycode", Shape.COUNTRY),
+    ("country", Shape.COUNTRY),
+    ("latitude", None),
+    ("longitude", None),
+)
+_NEVER_CONCEALED_TYPES = frozenset({"id", "reference"})
+_PREFIXES: Mapping[Shape, str] = {
+    Shape.PERSON: "Person",
+    Shape.STREET: "Street",
+    Shape.CITY: "City",
+    Shape.POSTAL_CODE: "Postcode",
+    Shape.STATE: "State",
+    Shape.COUNTRY: "Country",
+    Shape.TEXT: "Text",
+    Shape.VALUE: "Concealed",
+}
+#: Made-up inputs for :func:`sample`; real data never appears on the Obfuscate data page.
+_SAMPLE_INPUTS: Mapping[Shape, str] = {
+    Shape.PERSON: "Jane Doe",
+    Shape.EMAIL: "jane.doe@example.com",
+    Shape.PHONE: "+1 415 555 0100",
+    Shape.URL: "https://www.example.com/jane",
+    Shape.STREET: "1 Market Street",
+    Shape.CITY: "San Francisco",
+    Shape.POSTAL_CODE: "94105",
+    Shape.STATE: "CA",
+    Shape.COUNTRY: "United States",
+    Shape.TEXT: "Called Jane about the renewal.",
+    Shape.VALUE: "Some value",
+}
+#: A fixed key for samples shown before any data folder key is involved.
+_SAMPLE_KEY = b"sfimport sample key, never used for data"
+
+
+def _address_part(name: str) -> tuple[bool, Shape | None]:
+    lowered = name.lower().removesuffix("__s").removesuffix("__c").rstrip("_")
+    for suffix, shape in _ADDRESS_PARTS:
+        if lowered.endswith(suffix):
+            return True, shape
+    return False, None
+
+
+def is_personal(field: FieldSpec, sobject: str) -> bool:
+    """True when a field holds personal data and is concealed by default."""
+    if field.sf_type in _NEVER_CONCEALED_TYPES:
+        return False
+    if field.sf_type in _SHAPE_BY_TYPE:
+        return True
+    if field.name in _PERSON_NAME_FIELDS or field.extra_type_info == "personname":
+        return True
+    if field.name == "Name" and sobject in PERSON_OBJECTS:
+        return True
+    if field.compound_field_name:
+        is_part, _ = _address_part(field.name)
+        return is_part
+    return False
+
+
+def default_concealed_columns(fields: Sequence[FieldSpec], sobject: str) -> tuple[str, ...]:
+    """The columns concealed when a person conceals a data set without picking columns.
+
+    Personal data by field type and name: person names, emails, phones, URLs, address parts,
+    free text and encrypted strings. Ids and references are never concealed.
+    """
+    return tuple(f.name for f in fields if is_personal(f, sobject))
+
+
+def shape_of(name: str, sf_type: str) -> Shape:
+    """The shape used for a concealed column of this name and Salesforce type."""
+    if sf_type in ("email", "phone", "url"):
+        return _SHAPE_BY_TYPE[sf_type]
+    is_part, part = _address_part(name)
+    if is_part and part is not None:
+        return part
+    if name in _PERSON_NAME_FIELDS or name == "Name":
+        return Shape.PERSON
+    return _SHAPE_BY_TYPE.get(sf_type, Shape.VALUE)
+
+
+def concealment_shapes(schema: pa.Schema, columns: Collection[str]) -> dict[str, Shape]:
+    """Check the chosen columns against a data set's schema and give each its shape.
+
+    Raises :class:`UsageError` for a column that does not exist or is an id: ids stay as
+    they are so that data sets still join.
+    """
+    shapes: dict[str, Shape] = {}
+    for name in columns:
+        index = schema.get_field_index(name)
+        if index < 0:
+            raise UsageError(f"Cannot conceal {name}: the data set has no such column.")
+        sf_type = field_sf_type(schema.field(index))
+        if sf_type in _NEVER_CONCEALED_TYPES:
+            raise UsageError(f"Cannot conceal {name}: ids stay as they are so data sets join.")
+        shapes[name] = shape_of(name, sf_type)
+    return shapes
+
+
+class Concealer:
+    """Pseudonymises values with one data folder's key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise UsageError("A concealment key must be at least 16 bytes long.")
+        self._key = key
+
+    @classmethod
+    def for_data_folder(cls, data_dir: Path) -> Concealer:
+        """The concealer of a data folder, creating its key file on first use."""
+        return cls(load_or_create_key(data_dir))
+
+    def token(self, value: str, shape: Shape = Shape.VALUE) -> str:
+        """The keyed hex token of a value (emails compare case-insensitively, as in Salesforce)."""
+        if shape is Shape.EMAIL:
+            value = value.strip().lower()
+        digest = hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return digest[:TOKEN_HEX_DIGITS]
+
+    def pseudonym(self, value: str, shape: Shape) -> str:
+        """The concealed form of one text value."""
+        token = self.token(value, shape)
+        if shape is Shape.EMAIL:
+            return f"u{token}@concealed.invalid"
+        if shape is Shape.URL:
+            return f"https://concealed.invalid/{token}"
+        if shape is Shape.PHONE:
+            # +999 is not an assigned country code, so a pseudonym never dials a real line.
+            digits = f"{int(token, 16):015d}"[-12:]
+            return f"+999 {digits[:4]} {digits[4:8]} {digits[8:]}"
+        return f"{_PREFIXES[shape]} {token}"
+
+    def conceal_array(self, array: pa.Array | pa.ChunkedArray, shape: Shape) -> pa.Array:
+        """Conceal one column: each distinct value is pseudonymised once, then taken."""
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            return pa.nulls(len(array), array.type)
+        encoded = pc.dictionary_encode(array)
+        uniques = encoded.dictionary.to_pylist()
+        concealed = pa.array([self.pseudonym(v, shape) for v in uniques], array.type)
+        return pc.take(concealed, encoded.indices)
+
+    def conceal_batch(self, batch: pa.RecordBatch, shapes: Mapping[str, Shape]) -> pa.RecordBatch:
+        """A copy of ``batch`` with the columns in ``shapes`` concealed; schema unchanged."""
+        if not shapes:
+            return batch
+        columns = [
+            self.conceal_array(column, shapes[name]) if name in shapes else column
+            for name, column in zip(batch.schema.names, batch.columns, strict=True)
+        ]
+        return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def sample(shape: Shape, concealer: Concealer | None = None) -> tuple[str, str]:
+    """A made-up value of a shape and how it looks concealed, for the Obfuscate data page."""
+    example = _SAMPLE_INPUTS[shape]
+    return example, (concealer or Concealer(_SAMPLE_KEY)).pseudonym(example, shape)
+
+
+def sample_for(field: FieldSpec, concealer: Concealer | None = None) -> tuple[str, str]:
+    """:func:`sample` for a describe field; non-text fields are concealed as empty (null)."""
+    if field.arrow_type != pa.string():
+        return "any value", "(empty)"
+    return sample(shape_of(field.name, field.sf_type), concealer)

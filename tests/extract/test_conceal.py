@@ -1,0 +1,168 @@
+"""Obfuscate data: keyed, deterministic, type-preserving pseudonyms and the default columns."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from sfimport.errors import UsageError
+from sfimport.extract.conceal import (
+    Concealer,
+    Shape,
+    concealment_shapes,
+    default_concealed_columns,
+    sample,
+    sample_for,
+)
+from sfimport.extract.schema import FieldSpec, arrow_schema
+
+KEY = b"k" * 32
+OTHER_KEY = b"o" * 32
+
+CONTACT = [
+    FieldSpec("Id", "Contact ID", "id"),
+    FieldSpec("AccountId", "Account ID", "reference"),
+    FieldSpec("FirstName", "First Name", "string"),
+    FieldSpec("LastName", "Last Name", "string"),
+    FieldSpec("Name", "Full Name", "string"),
+    FieldSpec("Email", "Email", "email"),
+    FieldSpec("Phone", "Phone", "phone"),
+    FieldSpec("MailingStreet", "Street", "textarea", compound_field_name="MailingAddress"),
+    FieldSpec("MailingCity", "City", "string", compound_field_name="MailingAddress"),
+    FieldSpec("MailingPostalCode", "Zip", "string", compound_field_name="MailingAddress"),
+    FieldSpec("MailingState", "State", "string", compound_field_name="MailingAddress"),
+    FieldSpec("MailingCountry", "Country", "string", compound_field_name="MailingAddress"),
+    FieldSpec("MailingLatitude", "Latitude", "double", compound_field_name="MailingAddress"),
+    FieldSpec("MailingLongitude", "Longitude", "double", compound_field_name="MailingAddress"),
+    FieldSpec(
+        "MailingGeocodeAccuracy", "Accuracy", "picklist", compound_field_name="MailingAddress"
+    ),
+    FieldSpec("Website__c", "Site", "url"),
+    FieldSpec("Description", "Notes", "textarea"),
+    FieldSpec("Ssn__c", "SSN", "encryptedstring"),
+    FieldSpec("LeadSource", "Lead Source", "picklist"),
+    FieldSpec("Title", "Title", "string"),
+]
+
+
+def test_default_columns_are_personal_data_by_type_and_name_never_ids() -> None:
+    columns = default_concealed_columns(CONTACT, "Contact")
+    assert set(columns) == {
+        "FirstName",
+        "LastName",
+        "Name",
+        "Email",
+        "Phone",
+        "MailingStreet",
+        "MailingCity",
+        "MailingPostalCode",
+        "MailingState",
+        "MailingCountry",
+        "MailingLatitude",
+        "MailingLongitude",
+        "Website__c",
+        "Description",
+        "Ssn__c",
+    }
+
+
+def test_name_is_personal_on_person_objects_only() -> None:
+    name = [FieldSpec("Id", "Id", "id"), FieldSpec("Name", "Account Name", "string")]
+    assert default_concealed_columns(name, "Account") == ()
+    assert default_concealed_columns(name, "Lead") == ("Name",)
+
+
+def test_same_value_gives_the_same_pseudonym_across_data_sets() -> None:
+    concealer = Concealer(KEY)
+    contacts = pa.record_batch({"Email": ["jane@example.com", "bob@example.com"]})
+    leads = pa.record_batch({"Email": ["bob@example.com", None, "JANE@example.com"]})
+    shapes = {"Email": Shape.EMAIL}
+    a = concealer.conceal_batch(contacts, shapes).column(0).to_pylist()
+    b = concealer.conceal_batch(leads, shapes).column(0).to_pylist()
+    assert a[0] == b[2]
+    assert a[1] == b[0]
+    assert b[1] is None
+    assert a[0] != a[1]
+
+
+def test_different_keys_give_different_pseudonyms() -> None:
+    value = "Jane Doe"
+    assert Concealer(KEY).pseudonym(value, Shape.PERSON) != Concealer(OTHER_KEY).pseudonym(
+        value, Shape.PERSON
+    )
+
+
+def test_pseudonyms_are_readable_and_keep_their_kind() -> None:
+    concealer = Concealer(KEY)
+    assert re.fullmatch(r"Person [0-9a-f]{12}", concealer.pseudonym("Jane", Shape.PERSON))
+    assert re.fullmatch(
+        r"u[0-9a-f]{12}@concealed\.invalid", concealer.pseudonym("j@x.com", Shape.EMAIL)
+    )
+    assert re.fullmatch(r"\+999 \d{4} \d{4} \d{4}", concealer.pseudonym("555", Shape.PHONE))
+    assert concealer.pseudonym("https://x", Shape.URL).startswith("https://concealed.invalid/")
+    assert concealer.pseudonym("Main St", Shape.STREET).startswith("Street ")
+
+
+def test_concealed_batch_keeps_its_schema_ids_and_row_count() -> None:
+    schema = arrow_schema(CONTACT)
+    rows = [
+        {f.name: None for f in CONTACT}
+        | {
+            "Id": f"003R0000000{i:07d}",
+            "AccountId": "001R0000004jKfBIAU",
+            "Email": f"p{i}@example.com",
+            "MailingLatitude": 61.2,
+            "LastName": "Doe",
+        }
+        for i in range(5)
+    ]
+    batch = pa.RecordBatch.from_pylist(rows, schema=schema)
+    shapes = concealment_shapes(schema, default_concealed_columns(CONTACT, "Contact"))
+    concealed = Concealer(KEY).conceal_batch(batch, shapes)
+    assert concealed.schema.equals(schema, check_metadata=True)
+    assert concealed.column("Id").equals(batch.column("Id"))
+    assert concealed.column("AccountId").equals(batch.column("AccountId"))
+    emails = concealed.column("Email").to_pylist()
+    assert all(e.endswith("@concealed.invalid") for e in emails)
+    assert len(set(emails)) == 5
+    # Non-text columns are concealed as nulls of their own type.
+    assert concealed.column("MailingLatitude").to_pylist() == [None] * 5
+    assert concealed.column("MailingLatitude").type == pa.float64()
+    assert "Doe" not in str(concealed.to_pylist())
+
+
+def test_concealing_an_id_column_is_refused() -> None:
+    schema = arrow_schema(CONTACT)
+    with pytest.raises(UsageError, match="ids stay"):
+        concealment_shapes(schema, ["AccountId"])
+    with pytest.raises(UsageError, match="no such column"):
+        concealment_shapes(schema, ["Nope"])
+
+
+def test_chunked_columns_are_concealed_whole() -> None:
+    chunked = pa.chunked_array([["a", "b"], ["a"]])
+    out = Concealer(KEY).conceal_array(chunked, Shape.VALUE).to_pylist()
+    assert out[0] == out[2] != out[1]
+
+
+def test_sample_shows_made_up_values_only() -> None:
+    original, concealed = sample(Shape.EMAIL)
+    assert original == "jane.doe@example.com"
+    assert concealed.endswith("@concealed.invalid")
+    assert sample_for(CONTACT[5]) == sample(Shape.EMAIL)
+    assert sample_for(CONTACT[12]) == ("any value", "(empty)")
+
+
+def test_data_folder_key_is_created_private_once_and_reused(tmp_path: Path) -> None:
+    first = Concealer.for_data_folder(tmp_path)
+    key_file = tmp_path / "conceal.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = Concealer.for_data_folder(tmp_path)
+    assert first.pseudonym("Jane", Shape.PERSON) == again.pseudonym("Jane", Shape.PERSON)
+    assert Concealer.for_data_folder(tmp_path / "other").pseudonym(
+        "Jane", Shape.PERSON
+    ) != first.pseudonym("Jane", Shape.PERSON)

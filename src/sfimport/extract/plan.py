@@ -1,0 +1,178 @@
+"""The Review: an import plan, per data set what will be read, how, what is concealed, how
+many rows are expected and how many API calls it costs against the org's allowance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sfimport.extract import budget
+from sfimport.extract.schema import FieldSelection, FieldSpec
+from sfimport.extract.spec import ImportSpec
+from sfimport.salesforce.client import ApiUsage
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """One detail column of a report: its API name, its label (the My Data column name) and
+    its Reports API data type."""
+
+    name: str
+    label: str
+    data_type: str
+
+
+@dataclass(frozen=True)
+class PlannedDataset:
+    """One data set of a plan, as the Review page shows it."""
+
+    name: str
+    kind: str  # "object" | "report"
+    source: str  # object API name or report id
+    fields: tuple[str, ...]
+    skipped_fields: tuple[tuple[str, str], ...]
+    concealed: tuple[str, ...]
+    expected_rows: int | None
+    cursor_field: str | None
+    start_date_applies: bool
+    method: str  # "bulk" | "rest" | "report"
+    api_calls: int
+    #: Describe fields of the selected columns, in column order (objects only).
+    field_specs: tuple[FieldSpec, ...] = ()
+    #: Detail columns of a report (reports only).
+    report_columns: tuple[ReportColumn, ...] = ()
+    #: Something the person should know about this data set (e.g. imported whole).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import will do; built by ``Workspace.build_plan`` and shown before it runs."""
+
+    spec: ImportSpec
+    datasets: tuple[PlannedDataset, ...]
+    api_calls_total: int
+    api_remaining: int | None
+    api_max: int | None
+    budget_calls: int | None
+    within_budget: bool
+    notes: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    budget_percent: float = budget.DEFAULT_BUDGET_PERCENT
+    instance_url: str | None = None
+
+    def dataset(self, name: str) -> PlannedDataset:
+        for planned in self.datasets:
+            if planned.name == name:
+                return planned
+        raise KeyError(name)
+
+
+def choose_method(selection: FieldSelection, expected_rows: int | None, *, bulk_ok: bool) -> str:
+    """Bulk API 2.0 by default; REST when Bulk refuses the object or a field, or when the object
+    is small enough that a few REST pages beat creating and polling a job."""
+    if not bulk_ok or not selection.bulk_supported:
+        return "rest"
+    if expected_rows is not None and expected_rows < budget.REST_THRESHOLD_ROWS:
+        return "rest"
+    return "bulk"
+
+
+def plan_object(
+    sobject: str,
+    selection: FieldSelection,
+    *,
+    expected_rows: int | None,
+    has_start_date: bool,
+    concealed: Sequence[str],
+    bulk_ok: bool = True,
+) -> PlannedDataset:
+    method = choose_method(selection, expected_rows, bulk_ok=bulk_ok)
+    cursor = selection.cursor_field
+    note = ""
+    if has_start_date and cursor is None:
+        note = (
+            f"{sobject} has no SystemModstamp, LastModifiedDate or CreatedDate: it is imported "
+            "whole, whatever the start date."
+        )
+    return PlannedDataset(
+        name=sobject,
+        kind="object",
+        source=sobject,
+        fields=selection.names,
+        skipped_fields=tuple((s.name, s.reason) for s in selection.skipped),
+        concealed=tuple(concealed),
+        expected_rows=expected_rows,
+        cursor_field=cursor,
+        start_date_applies=has_start_date and cursor is not None,
+        method=method,
+        api_calls=budget.object_calls(method, expected_rows),
+        field_specs=selection.fields,
+        note=note,
+    )
+
+
+def plan_report(
+    report_id: str,
+    name: str,
+    columns: Sequence[ReportColumn],
+    *,
+    expected_rows: int | None,
+    concealed: Sequence[str],
+) -> PlannedDataset:
+    return PlannedDataset(
+        name=name,
+        kind="report",
+        source=report_id,
+        fields=tuple(c.label for c in columns),
+        skipped_fields=(),
+        concealed=tuple(concealed),
+        expected_rows=expected_rows,
+        cursor_field=None,
+        start_date_applies=False,
+        method="report",
+        api_calls=budget.report_calls(expected_rows),
+        report_columns=tuple(columns),
+        note="Reports are imported whole, as Salesforce runs them; the start date does not apply.",
+    )
+
+
+def assemble_plan(
+    spec: ImportSpec,
+    datasets: Sequence[PlannedDataset],
+    usage: ApiUsage | None,
+    *,
+    default_budget_percent: float = budget.DEFAULT_BUDGET_PERCENT,
+    created_at: datetime | None = None,
+    instance_url: str | None = None,
+    extra_notes: Sequence[str] = (),
+) -> ImportPlan:
+    """Total the API calls and hold them against the budget share of the daily allowance."""
+    percent = spec.budget_percent if spec.budget_percent is not None else default_budget_percent
+    total = sum(d.api_calls for d in datasets)
+    allowed = budget.budget_calls(usage, percent)
+    notes = [d.note for d in datasets if d.note and d.kind == "object"]
+    if any(d.kind == "report" for d in datasets) and spec.start_date is not None:
+        notes.append("Reports are imported whole; the start date applies to objects only.")
+    if usage is None:
+        notes.append("The org's remaining daily API allowance is not known yet.")
+    elif allowed is not None and total > allowed:
+        notes.append(
+            f"This import needs about {total} API calls, more than the {allowed} its budget "
+            f"({percent:g}% of the daily {usage.max}) leaves."
+        )
+    notes.extend(extra_notes)
+    return ImportPlan(
+        spec=spec,
+        datasets=tuple(datasets),
+        api_calls_total=total,
+        api_remaining=None if usage is None else usage.remaining,
+        api_max=None if usage is None else usage.max,
+        budget_calls=allowed,
+        within_budget=allowed is None or total <= allowed,
+        notes=tuple(notes),
+        created_at=created_at,
+        budget_percent=percent,
+        instance_url=instance_url,
+    )

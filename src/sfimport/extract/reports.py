@@ -1,0 +1,374 @@
+"""Importing a report: run it through the Reports API and turn its detail rows into Arrow
+batches whose columns are the report's column labels, typed from ``detailColumnInfo``.
+
+A synchronous run returns at most 2,000 detail rows (``allData`` false beyond that). Larger
+reports are fetched completely by slicing: extra ``reportFilters`` on a date, datetime or number
+column split the report into ranges, bisected until every slice comes back whole; the rows
+are then checked against the report's own grand total (``RowCount`` in ``factMap["T!T"]``).
+A report that cannot be fetched completely is reported as incomplete, never silently cut.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from sfimport.extract.objects import Tally
+from sfimport.extract.plan import ReportColumn
+from sfimport.extract.schema import META_LABEL, META_SF_TYPE
+from sfimport.salesforce.client import SalesforceClient
+from sfimport.salesforce.wire import (
+    DataCell,
+    Grouping,
+    ReportDescribe,
+    ReportFilter,
+    ReportMetadata,
+    ReportRun,
+)
+
+#: Reports API data type -> Arrow type; anything else is text as the report shows it.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "int": pa.int64(),
+    "double": pa.float64(),
+    "currency": pa.float64(),
+    "percent": pa.float64(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("ms", tz="UTC"),
+    "boolean": pa.bool_(),
+}
+#: Columns a report can be sliced on, best first.
+_SLICE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
+#: Bisection depth at which slicing gives up (2^40 slices is far beyond any report).
+_MAX_DEPTH = 40
+_TEXT_TYPES_CONCEALED = frozenset({"email", "phone", "url", "textarea"})
+_PERSON_LABEL_WORDS = ("first name", "last name", "full name", "contact name", "lead name")
+
+
+class ReportIncomplete(Exception):
+    """Raised inside slicing when a slice cannot be made small enough (internal)."""
+
+
+def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
+    """The detail columns in report order, with unique labels (My Data column names)."""
+    metadata = describe["reportMetadata"]
+    info = describe["reportExtendedMetadata"]["detailColumnInfo"]
+    seen: dict[str, int] = {}
+    columns = []
+    for name in metadata.get("detailColumns", []):
+        column = info.get(name, {"label": name, "dataType": "string"})
+        label = column.get("label") or name
+        count = seen.get(label.lower(), 0) + 1
+        seen[label.lower()] = count
+        if count > 1:
+            label = f"{label} ({count})"
+        columns.append(ReportColumn(name, label, column.get("dataType") or "string"))
+    return tuple(columns)
+
+
+def report_schema(columns: Sequence[ReportColumn]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(
+                c.label,
+                _ARROW_TYPES.get(c.data_type, pa.string()),
+                metadata={META_SF_TYPE: c.data_type.encode(), META_LABEL: c.label.encode()},
+            )
+            for c in columns
+        ]
+    )
+
+
+def default_concealed_report_columns(columns: Sequence[ReportColumn]) -> tuple[str, ...]:
+    """Personal data in a report: emails, phones, URLs, free text, and person-name labels."""
+    return tuple(
+        c.label
+        for c in columns
+        if c.data_type in _TEXT_TYPES_CONCEALED
+        or (
+            _ARROW_TYPES.get(c.data_type) is None
+            and any(word in c.label.lower() for word in _PERSON_LABEL_WORDS)
+        )
+    )
+
+
+def grand_total(run: ReportRun) -> int | None:
+    """The report's own row count (``RowCount`` in the ``T!T`` aggregates), when it has one."""
+    aggregates = run["reportMetadata"].get("aggregates") or []
+    entry = run["factMap"].get("T!T")
+    cells = entry["aggregates"] if entry is not None else []
+    if "RowCount" in aggregates:
+        index = aggregates.index("RowCount")
+        if index < len(cells) and cells[index].get("value") is not None:
+            return int(cells[index]["value"])
+    return None
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """How a report import ended: complete, or incomplete with the reason."""
+
+    rows: int
+    grand_total: int | None
+    incomplete_reason: str | None
+
+    @property
+    def count_mismatch(self) -> int | None:
+        if self.grand_total is None:
+            return None
+        return self.rows - self.grand_total
+
+
+class ReportReader:
+    """Runs one report, slicing it as needed, and yields its rows as record batches."""
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        report_id: str,
+        describe: ReportDescribe,
+        tally: Tally,
+        on_page: Callable[[Tally], None],
+    ) -> None:
+        self._client = client
+        self._report_id = report_id
+        self._metadata = describe["reportMetadata"]
+        self._columns = report_columns(describe)
+        self.schema = report_schema(self._columns)
+        self._tally = tally
+        self._on_page = on_page
+        self.outcome: ReportOutcome | None = None
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Every detail row; sets :attr:`outcome` when the generator is exhausted."""
+        self._tally.method = "report"
+        first = self._run([])
+        total = grand_total(first)
+        if first.get("allData", True):
+            yield from self._emit(first)
+            self._finish(total, None)
+            return
+        column = self._slice_column()
+        if column is None:
+            yield from self._emit(first)
+            self._finish(
+                total,
+                "the report has more than 2,000 rows and no date or number column to split it "
+                "by; only the first 2,000 rows were imported",
+            )
+            return
+        try:
+            yield from self._sliced(column)
+        except ReportIncomplete as reason:
+            self._finish(total, str(reason))
+            return
+        self._finish(total, None)
+
+    # --- slicing ------------------------------------------------------------------------------
+
+    def _slice_column(self) -> ReportColumn | None:
+        for kind in _SLICE_TYPES:
+            for column in self._columns:
+                if column.data_type == kind:
+                    return column
+        return None
+
+    def _sliced(self, column: ReportColumn) -> Iterator[pa.RecordBatch]:
+        low = self._bound(column, "Asc")
+        high = self._bound(column, "Desc")
+        if low is not None and high is not None:
+            # [low, high + step): bisect until each range comes back whole.
+            yield from self._range(column, low, _next_value(column, high), 0)
+        # Rows whose slice column is empty belong to no range: fetch them on their own.
+        blank = self._run([{"column": column.name, "operator": "equals", "value": ""}])
+        if not blank.get("allData", True):
+            raise ReportIncomplete(
+                f"more than 2,000 rows have no {column.label}; they cannot be split further"
+            )
+        yield from self._emit(blank)
+
+    def _range(
+        self, column: ReportColumn, low: Any, high: Any, depth: int
+    ) -> Iterator[pa.RecordBatch]:
+        run = self._run(
+            [
+                {"column": column.name, "operator": "greaterOrEqual", "value": _literal(low)},
+                {"column": column.name, "operator": "lessThan", "value": _literal(high)},
+            ]
+        )
+        if run.get("allData", True):
+            yield from self._emit(run)
+            return
+        middle = _middle(column, low, high)
+        if middle is None or depth >= _MAX_DEPTH:
+            raise ReportIncomplete(
+                f"more than 2,000 rows share one {column.label} value ({_literal(low)}); "
+                "the report cannot be split further"
+            )
+        yield from self._range(column, low, middle, depth + 1)
+        yield from self._range(column, middle, high, depth + 1)
+
+    def _bound(self, column: ReportColumn, order: str) -> Any:
+        """The smallest (Asc) or largest (Desc) non-empty value of the slice column."""
+        run = self._run(
+            [{"column": column.name, "operator": "notEqual", "value": ""}],
+            sort=[{"sortColumn": column.name, "sortOrder": order}],
+            top=1,
+        )
+        index = self._columns.index(column)
+        for row in _detail_rows(run):
+            cells = row["dataCells"]
+            value = _cell_value(cells[index], column.data_type) if index < len(cells) else None
+            if value is not None:
+                return value
+        return None
+
+    # --- running ------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        extra_filters: Sequence[ReportFilter],
+        *,
+        sort: list[dict[str, Any]] | None = None,
+        top: int | None = None,
+    ) -> ReportRun:
+        metadata: ReportMetadata = copy.deepcopy(self._metadata)
+        filters = list(metadata.get("reportFilters") or [])
+        boolean = metadata.get("reportBooleanFilter")
+        if extra_filters:
+            if boolean:
+                # A custom filter logic numbers filters from 1; ours are ANDed onto it.
+                added = " AND ".join(str(len(filters) + i + 1) for i in range(len(extra_filters)))
+                metadata["reportBooleanFilter"] = f"({boolean}) AND {added}"
+            metadata["reportFilters"] = filters + list(extra_filters)
+        if sort is not None:
+            metadata["sortBy"] = sort
+        if top is not None:
+            metadata["topRows"] = {
+                "rowLimit": top,
+                "direction": sort[0]["sortOrder"] if sort else "Asc",
+            }
+        run = self._client.reports.run(self._report_id, metadata=metadata)
+        self._tally.api_calls += 1
+        return run
+
+    def _emit(self, run: ReportRun) -> Iterator[pa.RecordBatch]:
+        rows = _detail_rows(run)
+        if rows:
+            batch = self._batch(rows)
+            self._tally.rows += batch.num_rows
+            yield batch
+        self._tally.pages += 1
+        self._on_page(self._tally)
+
+    def _batch(self, rows: Sequence[Any]) -> pa.RecordBatch:
+        arrays = []
+        for index, (column, field) in enumerate(zip(self._columns, self.schema, strict=True)):
+            values = [
+                _cell_value(row["dataCells"][index], column.data_type)
+                if index < len(row["dataCells"])
+                else None
+                for row in rows
+            ]
+            arrays.append(pa.array(values, field.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+    def _finish(self, total: int | None, reason: str | None) -> None:
+        rows = self._tally.rows
+        if reason is None and total is not None and rows != total:
+            reason = f"{rows} rows were fetched but the report's grand total is {total}"
+        self.outcome = ReportOutcome(rows=rows, grand_total=total, incomplete_reason=reason)
+
+
+def _detail_rows(run: ReportRun) -> list[Any]:
+    """Detail rows of a run: ``T!T`` for tabular reports, the leaf cells of grouped ones."""
+    fact_map = run["factMap"]
+    entry = fact_map.get("T!T")
+    whole = (entry.get("rows") or []) if entry is not None else []
+    if whole:
+        return list(whole)
+    down = _leaf_keys(run.get("groupingsDown", {}).get("groupings", []))
+    across = _leaf_keys(run.get("groupingsAcross", {}).get("groupings", []))
+    rows: list[Any] = []
+    for row_key in down or ["T"]:
+        for column_key in across or ["T"]:
+            leaf = fact_map.get(f"{row_key}!{column_key}")
+            if leaf is not None:
+                rows.extend(leaf.get("rows") or [])
+    return rows
+
+
+def _leaf_keys(groupings: Sequence[Grouping]) -> list[str]:
+    keys: list[str] = []
+    for grouping in groupings:
+        children = grouping.get("groupings") or []
+        keys.extend(_leaf_keys(children) if children else [grouping["key"]])
+    return keys
+
+
+def _cell_value(cell: DataCell, data_type: str) -> Any:
+    value = cell.get("value")
+    if value is None or value == "":
+        return None
+    if data_type == "currency":
+        return float(value["amount"]) if isinstance(value, dict) else float(value)
+    if data_type in ("double", "percent"):
+        return float(value)
+    if data_type == "int":
+        return int(value)
+    if data_type == "boolean":
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if data_type == "date":
+        return date.fromisoformat(str(value)[:10])
+    if data_type == "datetime":
+        return _parse_datetime(str(value))
+    # Text columns hold what the report shows: a lookup's value is the record id, its label
+    # the name a person reads in the report.
+    label = cell.get("label")
+    return label if isinstance(label, str) and label != "-" else str(value)
+
+
+def _parse_datetime(text: str) -> datetime:
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+    text = text.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"  # "+0000" -> "+00:00"
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _next_value(column: ReportColumn, value: Any) -> Any:
+    if column.data_type == "date":
+        return value + timedelta(days=1)
+    if column.data_type == "datetime":
+        return value + timedelta(seconds=1)
+    if column.data_type == "int":
+        return value + 1
+    return value + max(abs(value) * 1e-9, 1e-6)
+
+
+def _middle(column: ReportColumn, low: Any, high: Any) -> Any:
+    """A value strictly between ``low`` and ``high``, or None when the range is one value."""
+    if column.data_type == "date":
+        days = (high - low).days
+        return None if days < 2 else low + timedelta(days=days // 2)
+    if column.data_type == "datetime":
+        seconds = int((high - low).total_seconds())
+        return None if seconds < 2 else low + timedelta(seconds=seconds // 2)
+    if column.data_type == "int":
+        return None if high - low < 2 else low + (high - low) // 2
+    middle = (low + high) / 2
+    return None if not low < middle < high else middle

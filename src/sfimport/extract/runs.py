@@ -1,0 +1,350 @@
+"""Run history in the metadata database: one row per run and one per data set of a run, with
+the checkpoints a resumed or refreshed run starts from (the frozen cursor watermark)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from sfimport.errors import NotFound, SfimportError
+
+RUN_STATUSES = ("running", "complete", "partial", "waiting_for_limit", "failed")
+
+
+class RunsBase(DeclarativeBase):
+    """Tables the engine owns in the metadata database (runs, their data sets, schedules)."""
+
+
+class _Stamp(DateTime):
+    """SQLite keeps no time zone: store UTC, hand back aware datetimes."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+
+class RunRow(RunsBase):
+    __tablename__ = "engine_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    connection: Mapped[str] = mapped_column(String(200))
+    folder: Mapped[str] = mapped_column(String(200))
+    spec_toml: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(_Stamp())
+    finished_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
+    resume_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
+    error_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RunDatasetRow(RunsBase):
+    __tablename__ = "engine_run_datasets"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("engine_runs.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    rows_expected: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    count_mismatch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Where the next refresh reads from: the run's start less the consistency lag.
+    watermark: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
+    #: Resumable position inside the data set (e.g. Bulk job id and locator), JSON.
+    checkpoint_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    incomplete_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An error as the web app and the CLI show it, with the actions a person can take."""
+
+    kind: str
+    message: str
+    remedy: str
+    actions: tuple[str, ...] = ()
+    field: str | None = None
+    dataset: str | None = None
+
+    @classmethod
+    def from_error(
+        cls, error: SfimportError, *, dataset: str | None = None, actions: Sequence[str] = ()
+    ) -> ErrorInfo:
+        return cls(
+            kind=error.kind,
+            message=error.message,
+            remedy=error.remedy,
+            actions=tuple(actions),
+            field=getattr(error, "field", None),
+            dataset=dataset,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "message": self.message,
+                "remedy": self.remedy,
+                "actions": list(self.actions),
+                "field": self.field,
+                "dataset": self.dataset,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ErrorInfo | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(
+            kind=data["kind"],
+            message=data["message"],
+            remedy=data["remedy"],
+            actions=tuple(data.get("actions") or ()),
+            field=data.get("field"),
+            dataset=data.get("dataset"),
+        )
+
+
+@dataclass(frozen=True)
+class RunDatasetInfo:
+    name: str
+    status: str
+    rows: int
+    rows_expected: int | None
+    added: int
+    updated: int
+    removed: int
+    api_calls: int
+    count_mismatch: int | None
+    kind: str = "object"
+    method: str = ""
+    pages: int = 0
+    watermark: datetime | None = None
+    incomplete_reason: str | None = None
+    error: ErrorInfo | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    resume_at: datetime | None
+    datasets: tuple[RunDatasetInfo, ...]
+    error: ErrorInfo | None
+    connection: str = ""
+    folder: str = ""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+class RunLedger:
+    """Reads and writes run history; every write is a short transaction (no long lock)."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._lock = threading.Lock()
+        RunsBase.metadata.create_all(engine)
+
+    @classmethod
+    def at(cls, url: str, clock: Callable[[], datetime]) -> RunLedger:
+        return cls(create_engine(url), clock)
+
+    def create(
+        self,
+        run_id: str,
+        *,
+        kind: str,
+        connection: str,
+        folder: str,
+        spec_toml: str,
+        datasets: Sequence[tuple[str, str, str, str, int | None]],
+        started_at: datetime,
+    ) -> None:
+        """Record a new running run; ``datasets`` are (name, kind, source, method, expected)."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            session.add(
+                RunRow(
+                    id=run_id,
+                    kind=kind,
+                    status="running",
+                    connection=connection,
+                    folder=folder,
+                    spec_toml=spec_toml,
+                    started_at=started_at,
+                )
+            )
+            session.flush()
+            for name, ds_kind, source, method, expected in datasets:
+                session.add(
+                    RunDatasetRow(
+                        run_id=run_id,
+                        name=name,
+                        kind=ds_kind,
+                        source=source,
+                        method=method,
+                        status="pending",
+                        rows=0,
+                        rows_expected=expected,
+                        added=0,
+                        updated=0,
+                        removed=0,
+                        pages=0,
+                        api_calls=0,
+                    )
+                )
+
+    def update_dataset(self, run_id: str, name: str, **values: object) -> None:
+        """Set columns of one data set row (progress, status, checkpoint, ...)."""
+        if "checkpoint" in values:
+            values["checkpoint_json"] = json.dumps(values.pop("checkpoint"))
+        if "error" in values:
+            error = values.pop("error")
+            values["error_json"] = error.to_json() if isinstance(error, ErrorInfo) else None
+        with self._lock, Session(self._engine) as session, session.begin():
+            row = session.get(RunDatasetRow, (run_id, name))
+            if row is None:
+                raise NotFound(f"Run {run_id} has no data set {name}.")
+            for key, value in values.items():
+                setattr(row, key, value)
+
+    def finish(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        error: ErrorInfo | None = None,
+        resume_at: datetime | None = None,
+    ) -> None:
+        with self._lock, Session(self._engine) as session, session.begin():
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFound(f"There is no run {run_id}.")
+            row.status = status
+            row.finished_at = None if status in ("running", "waiting_for_limit") else self._clock()
+            row.resume_at = resume_at
+            row.error_json = None if error is None else error.to_json()
+
+    def get(self, run_id: str) -> RunInfo:
+        with Session(self._engine) as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFound(f"There is no run {run_id}.")
+            return self._info(session, row)
+
+    def checkpoint(self, run_id: str, name: str) -> dict[str, object] | None:
+        with Session(self._engine) as session:
+            row = session.get(RunDatasetRow, (run_id, name))
+            if row is None or not row.checkpoint_json:
+                return None
+            value = json.loads(row.checkpoint_json)
+            return value if isinstance(value, dict) else None
+
+    def spec_toml(self, run_id: str) -> str:
+        with Session(self._engine) as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFound(f"There is no run {run_id}.")
+            return row.spec_toml
+
+    def recent(
+        self, dataset: str | None = None, limit: int = 50, status: str | None = None
+    ) -> list[RunInfo]:
+        with Session(self._engine) as session:
+            query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc())
+            if dataset is not None:
+                query = query.where(
+                    RunRow.id.in_(select(RunDatasetRow.run_id).where(RunDatasetRow.name == dataset))
+                )
+            if status is not None:
+                query = query.where(RunRow.status == status)
+            rows = session.scalars(query.limit(limit)).all()
+            return [self._info(session, row) for row in rows]
+
+    def last_watermark(self, dataset: str) -> datetime | None:
+        """The watermark of the latest completed import or refresh of a data set."""
+        with Session(self._engine) as session:
+            query = (
+                select(RunDatasetRow.watermark)
+                .join(RunRow, RunRow.id == RunDatasetRow.run_id)
+                .where(RunDatasetRow.name == dataset, RunDatasetRow.status == "complete")
+                .order_by(RunRow.started_at.desc())
+                .limit(1)
+            )
+            return _aware(session.scalars(query).first())
+
+    def mark_abandoned(self) -> list[str]:
+        """Runs left "running" by a process that died: mark them failed (My Data is untouched,
+        since nothing unpublished is visible)."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            rows = session.scalars(select(RunRow).where(RunRow.status == "running")).all()
+            for row in rows:
+                row.status = "failed"
+                row.finished_at = self._clock()
+                row.error_json = ErrorInfo(
+                    kind="interrupted",
+                    message="The import stopped before it finished (the process ended).",
+                    remedy="Start it again; My Data still holds the data of the last import.",
+                    actions=("reimport",),
+                ).to_json()
+            return [row.id for row in rows]
+
+    def _info(self, session: Session, row: RunRow) -> RunInfo:
+        datasets = session.scalars(
+            select(RunDatasetRow).where(RunDatasetRow.run_id == row.id)
+        ).all()
+        return RunInfo(
+            id=row.id,
+            kind=row.kind,
+            status=row.status,
+            started_at=_aware(row.started_at) or row.started_at,
+            finished_at=_aware(row.finished_at),
+            resume_at=_aware(row.resume_at),
+            datasets=tuple(
+                RunDatasetInfo(
+                    name=d.name,
+                    status=d.status,
+                    rows=d.rows,
+                    rows_expected=d.rows_expected,
+                    added=d.added,
+                    updated=d.updated,
+                    removed=d.removed,
+                    api_calls=d.api_calls,
+                    count_mismatch=d.count_mismatch,
+                    kind=d.kind,
+                    method=d.method,
+                    pages=d.pages,
+                    watermark=_aware(d.watermark),
+                    incomplete_reason=d.incomplete_reason,
+                    error=ErrorInfo.from_json(d.error_json),
+                )
+                for d in datasets
+            ),
+            error=ErrorInfo.from_json(row.error_json),
+            connection=row.connection,
+            folder=row.folder,
+        )

@@ -1,0 +1,47 @@
+"""Run history: runs and their data sets survive in the metadata database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sfimport.extract.events import EventLog
+from sfimport.extract.runs import ErrorInfo, RunLedger
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_run_and_dataset_progress_round_trip_through_the_database(tmp_path: Path) -> None:
+    ledger = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+    ledger.create(
+        "r1",
+        kind="import",
+        connection="acme",
+        folder="Sales",
+        spec_toml="",
+        datasets=[("Account", "object", "Account", "bulk", 10)],
+        started_at=NOW,
+    )
+    ledger.update_dataset("r1", "Account", status="complete", rows=10, checkpoint={"a": 1})
+    error = ErrorInfo("field_unavailable", "gone", "fix", ("reimport",), "Foo__c", "Account")
+    ledger.finish("r1", "partial", error=error)
+
+    again = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+    run = again.get("r1")
+    assert run.status == "partial"
+    assert run.started_at == NOW and run.finished_at == NOW
+    assert run.error == error
+    assert run.datasets[0].rows == 10 and run.datasets[0].rows_expected == 10
+    assert again.checkpoint("r1", "Account") == {"a": 1}
+    assert [r.id for r in again.recent(dataset="Account")] == ["r1"]
+    assert again.recent(dataset="Contact") == []
+
+
+def test_event_log_numbers_events_and_returns_those_after_a_sequence() -> None:
+    seen = []
+    log = EventLog("r1", lambda: NOW, [seen.append])
+    log.emit("Account", "downloading", rows_done=5)
+    log.emit("Account", "done", rows_done=10)
+    assert [e.seq for e in log.after(0)] == [1, 2]
+    assert [e.phase for e in log.after(1)] == ["done"]
+    assert seen[-1].rows_done == 10

@@ -1,0 +1,66 @@
+"""Exports of a data set to CSV or Parquet, streamed batch by batch into a file.
+
+CSV exports neutralise spreadsheet formulas: a text cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a leading ``'`` so a spreadsheet shows it as text instead
+of running it. Files appear complete or not at all (written beside, then renamed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from sfimport.errors import StoreError, UsageError
+
+#: Leading characters a spreadsheet reads as the start of a formula.
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise_formulas(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Prefix ``'`` to text cells that a spreadsheet would run as a formula."""
+    if not (
+        pa.types.is_string(column.type)
+        or pa.types.is_large_string(column.type)
+        or pa.types.is_string_view(column.type)
+    ):
+        return column
+    risky = pc.fill_null(pc.match_substring_regex(column, _FORMULA_START), False)
+    if not pc.any(risky).as_py():
+        return column
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def _neutralised(batch: pa.RecordBatch) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [neutralise_formulas(c) for c in batch.columns], schema=batch.schema
+    )
+
+
+def write_export(
+    reader: pa.RecordBatchReader, path: Path, format: Literal["csv", "parquet"]
+) -> None:
+    """Stream ``reader`` into ``path`` as CSV (with a header row) or Parquet."""
+    if format not in ("csv", "parquet"):
+        raise UsageError(f"Cannot export as {format!r}: choose csv or parquet.")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if format == "csv":
+            with pcsv.CSVWriter(partial, reader.schema) as csv_writer:
+                for batch in reader:
+                    csv_writer.write_batch(_neutralised(batch))
+        else:
+            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as parquet_writer:
+                for batch in reader:
+                    parquet_writer.write_batch(batch)
+        os.replace(partial, path)
+    except OSError as error:
+        raise StoreError(f"Cannot write the export {path}: {error}") from error
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,0 +1,562 @@
+"""My Data: one DuckDB file of folders, data set tables and the catalog that describes them.
+
+A folder is a DuckDB schema, a data set a table in it, and ``_sfimport.datasets`` the catalog.
+Imports stage Parquet files first (:mod:`sfimport.store.staging`); :meth:`MyData.publish` and
+:meth:`MyData.merge` then apply them in one short transaction, so a crash or kill leaves My Data
+exactly as it was. No connection outlives a call: DuckDB lets one process write a file at a
+time, and the web server and the CLI share the data folder, so every call opens, works, closes,
+and retries briefly while another process holds the file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from uuid import uuid4
+
+import duckdb
+import pyarrow as pa
+
+from sfimport.errors import NotFound, StoreBusy, StoreError, UsageError
+from sfimport.store.export import write_export
+from sfimport.store.names import quote, table_ref, validate_name
+from sfimport.store.staging import StagedData, StagingWriter, staging_directory
+
+CATALOG_SCHEMA = "_sfimport"
+CATALOG = f"{CATALOG_SCHEMA}.datasets"
+#: Every read connection uses this one configuration: DuckDB refuses, within one process, a
+#: second connection to a file with a different one. No file access beyond My Data itself.
+_READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {"enable_external_access": False}
+_LOCK_MESSAGES = ("Could not set lock", "different configuration", "Conflicting lock")
+
+_CREATE_CATALOG = f"""
+CREATE SCHEMA IF NOT EXISTS {CATALOG_SCHEMA};
+CREATE TABLE IF NOT EXISTS {CATALOG} (
+    id VARCHAR NOT NULL,
+    folder VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    connection VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    columns VARCHAR NOT NULL,
+    concealed VARCHAR[] NOT NULL,
+    skipped VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL,
+    start_date DATE,
+    cursor_field VARCHAR,
+    high_water_mark TIMESTAMPTZ,
+    last_import TIMESTAMPTZ NOT NULL,
+    status VARCHAR NOT NULL,
+    incomplete_reason VARCHAR
+);
+"""
+_CATALOG_COLUMNS = (
+    "id, folder, name, connection, source, kind, columns, concealed, skipped, row_count, "
+    "start_date, cursor_field, high_water_mark, last_import, status, incomplete_reason"
+)
+
+Kind = Literal["object", "report"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data set: its name, DuckDB type, Salesforce type and label."""
+
+    name: str
+    type: str
+    sf_type: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What an import says about the data set it publishes or merges (the staged rows aside)."""
+
+    folder: str
+    name: str
+    connection: str
+    #: The object's API name (``Account``) or the report's id.
+    source: str
+    kind: Kind = "object"
+    concealed: tuple[str, ...] = ()
+    #: Fields left out, as (name, reason): base64 content, compound fields, ...
+    skipped: tuple[tuple[str, str], ...] = ()
+    start_date: date | None = None
+    cursor_field: str | None = None
+    #: The cursor's upper bound for the next refresh; None means the newest staged value.
+    high_water_mark: datetime | None = None
+    #: Set when the data could not be fetched completely (a report beyond its row limit).
+    incomplete_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One row of the catalog: an imported object or report."""
+
+    id: str
+    folder: str
+    name: str
+    connection: str
+    source: str
+    kind: str
+    columns: tuple[Column, ...]
+    concealed: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+    row_count: int
+    start_date: date | None
+    cursor_field: str | None
+    high_water_mark: datetime | None
+    last_import: datetime
+    status: str
+    incomplete_reason: str | None
+
+    @property
+    def incomplete(self) -> bool:
+        return self.incomplete_reason is not None
+
+    @property
+    def table(self) -> str:
+        """The quoted ``"folder"."name"`` to use in SQL over My Data."""
+        return table_ref(self.folder, self.name)
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    added: int
+    updated: int
+    removed: int
+    row_count: int
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    table: pa.Table
+    #: True when the query had more rows than the limit and only the first were kept.
+    truncated: bool
+
+
+class MyData:
+    """The My Data file of one data folder; every method opens and closes its own connection."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        staging_root: Path | None = None,
+        busy_timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.path = path
+        self.staging_root = staging_root or path.parent / "staging"
+        self._busy_timeout = busy_timeout
+        self._sleep = sleep
+        self._clock = clock
+        self._now = now
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, **options: Any) -> MyData:
+        return cls(data_dir / "mydata.duckdb", staging_root=data_dir / "staging", **options)
+
+    # -- staging ------------------------------------------------------------------------------
+
+    def stage(self, run_id: str, folder: str, name: str, schema: pa.Schema) -> StagingWriter:
+        """A writer for the staged rows of one data set in one run."""
+        directory = staging_directory(self.staging_root, run_id, folder, name)
+        return StagingWriter(directory, schema)
+
+    def discard_run(self, run_id: str) -> None:
+        """Remove whatever a run left in staging (after a crash, or once it is published)."""
+        directory = staging_directory(self.staging_root, run_id, "x", "x").parent
+        if directory.exists():
+            shutil.rmtree(directory, ignore_errors=True)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def create_folder(self, folder: str) -> None:
+        validate_name(folder, "folder")
+        with self._write() as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+
+    def publish(self, staged: StagedData, publication: Publication) -> Dataset:
+        """Replace the data set's table by the staged rows and update the catalog, atomically."""
+        folder = validate_name(publication.folder, "folder")
+        name = validate_name(publication.name, "data set")
+        table = table_ref(folder, name)
+        with self._write() as con, _transaction(con):
+            existing = _find(con, folder, name)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+            if existing is not None:
+                # Keep the case the folder was created with, and the table's old name casing.
+                con.execute(f"DROP TABLE IF EXISTS {table_ref(existing.folder, existing.name)}")
+            con.execute(
+                f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files)",
+                {"files": [str(f) for f in staged.files]},
+            )
+            dataset = self._record(con, publication, staged.schema, existing)
+        staged.discard()
+        return dataset
+
+    def merge(
+        self,
+        staged: StagedData,
+        publication: Publication,
+        *,
+        deleted_ids: Sequence[str] = (),
+        key: str = "Id",
+    ) -> MergeCounts:
+        """Upsert staged rows by ``key`` and remove ``deleted_ids``, in one transaction.
+
+        Staged rows are deduplicated first (newest ``cursor_field`` wins, then the last staged):
+        DuckDB keeps the first of duplicate keys in one statement. Staged rows whose
+        ``IsDeleted`` is true (queryAll) count as deletions. Columns new in the staged schema
+        are added to the table. A data set that does not exist yet is created.
+        """
+        folder = validate_name(publication.folder, "folder")
+        name = validate_name(publication.name, "data set")
+        if key not in staged.schema.names:
+            raise UsageError(f"Cannot merge {name}: the staged rows have no {key} column.")
+        with self._write() as con, _transaction(con):
+            existing = _find(con, folder, name)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+            table = table_ref(folder, name) if existing is None else existing.table
+            if existing is None:
+                con.execute(
+                    f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files) LIMIT 0",
+                    {"files": [str(f) for f in staged.files]},
+                )
+            counts = self._merge_rows(con, table, staged, publication, deleted_ids, key)
+            self._record(con, publication, staged.schema, existing, table=table)
+        staged.discard()
+        return counts
+
+    def delete_dataset(self, folder: str, name: str) -> None:
+        with self._write() as con, _transaction(con):
+            existing = _find(con, folder, name)
+            if existing is None:
+                raise NotFound(f"There is no data set {name} in folder {folder}.")
+            con.execute(f"DROP TABLE IF EXISTS {existing.table}")
+            con.execute(f"DELETE FROM {CATALOG} WHERE id = $id", {"id": existing.id})
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def list_folders(self) -> list[str]:
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
+                " AND NOT internal AND schema_name <> $catalog ORDER BY lower(schema_name)",
+                {"catalog": CATALOG_SCHEMA},
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def list_datasets(self, folder: str | None = None) -> list[Dataset]:
+        where, params = (
+            ("", {})
+            if folder is None
+            else ("WHERE lower(folder) = lower($folder)", {"folder": folder})
+        )
+        with self._read() as con:
+            table = con.sql(
+                f"SELECT {_CATALOG_COLUMNS} FROM {CATALOG} {where} "
+                "ORDER BY lower(folder), lower(name)",
+                params=params,
+            ).to_arrow_table()
+        return [_dataset(row) for row in table.to_pylist()]
+
+    def get_dataset(self, folder: str, name: str) -> Dataset:
+        with self._read() as con:
+            found = _find(con, folder, name)
+        if found is None:
+            raise NotFound(f"There is no data set {name} in folder {folder}.")
+        return found
+
+    def preview(self, folder: str, name: str, limit: int = 100) -> pa.Table:
+        """The first ``limit`` rows of a data set."""
+        dataset = self.get_dataset(folder, name)
+        with self._read() as con:
+            return con.sql(f"SELECT * FROM {dataset.table} LIMIT {int(limit)}").to_arrow_table()
+
+    def export(
+        self, folder: str, name: str, path: Path, format: Literal["csv", "parquet"] = "csv"
+    ) -> Path:
+        """Write a data set to a CSV or Parquet file; CSV text cells cannot start a formula."""
+        dataset = self.get_dataset(folder, name)
+        with self._read() as con:
+            reader = con.sql(f"SELECT * FROM {dataset.table}").to_arrow_reader(65_536)
+            try:
+                write_export(reader, path, format)
+            finally:
+                reader.close()
+        return path
+
+    def query(self, sql: str, *, limit: int = 10_000) -> QueryResult:
+        """Run one read-only statement (SELECT, WITH, SHOW, DESCRIBE) over My Data."""
+        _check_read_only(sql)
+        with self._read() as con:
+            try:
+                reader = con.sql(sql).to_arrow_reader(min(limit + 1, 65_536))
+            except duckdb.Error as error:
+                raise UsageError(f"The query failed: {error}") from None
+            try:
+                batches: list[pa.RecordBatch] = []
+                rows = 0
+                for batch in reader:
+                    batches.append(batch)
+                    rows += batch.num_rows
+                    if rows > limit:
+                        break
+            finally:
+                reader.close()
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+        return QueryResult(table.slice(0, limit), truncated=table.num_rows > limit)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _merge_rows(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        staged: StagedData,
+        publication: Publication,
+        deleted_ids: Sequence[str],
+        key: str,
+    ) -> MergeCounts:
+        k = quote(key)
+        order = ["filename DESC", "file_row_number DESC"]
+        cursor = publication.cursor_field
+        if cursor and cursor in staged.schema.names:
+            order.insert(0, f"{quote(cursor)} DESC NULLS LAST")
+        con.execute(
+            "CREATE TEMP TABLE _staged AS SELECT * EXCLUDE (filename, file_row_number) FROM "
+            "read_parquet($files, filename = true, file_row_number = true) "
+            f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY {', '.join(order)}) = 1",
+            {"files": [str(f) for f in staged.files]},
+        )
+        con.register("_deleted_input", pa.table({"id": pa.array(list(deleted_ids), pa.string())}))
+        soft = 'OR "IsDeleted"' if "IsDeleted" in staged.schema.names else ""
+        con.execute(
+            f"CREATE TEMP TABLE _deleted AS SELECT DISTINCT id FROM _deleted_input "
+            f"UNION SELECT {k} FROM _staged WHERE false {soft}"
+        )
+        con.unregister("_deleted_input")
+        con.execute(f"DELETE FROM _staged WHERE {k} IN (SELECT id FROM _deleted)")
+        current = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        for column_name, column_type, *_ in con.execute("DESCRIBE _staged").fetchall():
+            if column_name not in current:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column_name)} {column_type}")
+        ((staged_rows, updated),) = con.execute(
+            f"SELECT count(*), count(t.{k}) FROM _staged s "
+            f"LEFT JOIN (SELECT DISTINCT {k} FROM {table}) t ON s.{k} = t.{k}"
+        ).fetchall()
+        ((removed,),) = con.execute(
+            f"SELECT count(*) FROM {table} WHERE {k} IN (SELECT id FROM _deleted)"
+        ).fetchall()
+        con.execute(
+            f"DELETE FROM {table} WHERE {k} IN (SELECT {k} FROM _staged) "
+            f"OR {k} IN (SELECT id FROM _deleted)"
+        )
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+        ((row_count,),) = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        con.execute("DROP TABLE _staged")
+        con.execute("DROP TABLE _deleted")
+        return MergeCounts(
+            added=int(staged_rows) - int(updated),
+            updated=int(updated),
+            removed=int(removed),
+            row_count=int(row_count),
+        )
+
+    def _record(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        publication: Publication,
+        schema: pa.Schema | None,
+        existing: Dataset | None,
+        *,
+        table: str | None = None,
+    ) -> Dataset:
+        """Write the catalog row of a data set whose table the transaction just changed."""
+        table = table or table_ref(publication.folder, publication.name)
+        ((row_count,),) = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        high_water_mark = publication.high_water_mark
+        cursor = publication.cursor_field
+        described = con.execute(f"DESCRIBE {table}").fetchall()
+        if high_water_mark is None and cursor and cursor in {r[0] for r in described}:
+            ((newest,),) = con.execute(
+                f"SELECT max({quote(cursor)})::TIMESTAMPTZ FROM {table}"
+            ).fetchall()
+            high_water_mark = newest
+        columns = _columns(described, schema, existing)
+        dataset = Dataset(
+            id=existing.id if existing else uuid4().hex,
+            folder=existing.folder if existing else publication.folder,
+            name=existing.name if existing else publication.name,
+            connection=publication.connection,
+            source=publication.source,
+            kind=publication.kind,
+            columns=columns,
+            concealed=tuple(publication.concealed),
+            skipped=tuple(publication.skipped),
+            row_count=int(row_count),
+            start_date=publication.start_date,
+            cursor_field=cursor,
+            high_water_mark=high_water_mark,
+            last_import=self._now(),
+            status="incomplete" if publication.incomplete_reason else "complete",
+            incomplete_reason=publication.incomplete_reason,
+        )
+        con.execute(f"DELETE FROM {CATALOG} WHERE id = $id", {"id": dataset.id})
+        con.execute(
+            f"INSERT INTO {CATALOG} ({_CATALOG_COLUMNS}) VALUES ($id, $folder, $name, "
+            "$connection, $source, $kind, $columns, $concealed, $skipped, $row_count, "
+            "$start_date, $cursor_field, $high_water_mark, $last_import, $status, "
+            "$incomplete_reason)",
+            {
+                "id": dataset.id,
+                "folder": dataset.folder,
+                "name": dataset.name,
+                "connection": dataset.connection,
+                "source": dataset.source,
+                "kind": dataset.kind,
+                "columns": json.dumps([c.__dict__ for c in dataset.columns]),
+                "concealed": list(dataset.concealed),
+                "skipped": json.dumps([list(s) for s in dataset.skipped]),
+                "row_count": dataset.row_count,
+                "start_date": dataset.start_date,
+                "cursor_field": dataset.cursor_field,
+                "high_water_mark": dataset.high_water_mark,
+                "last_import": dataset.last_import,
+                "status": dataset.status,
+                "incomplete_reason": dataset.incomplete_reason,
+            },
+        )
+        return dataset
+
+    @contextmanager
+    def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect(read_only=False) as con:
+            con.execute(_CREATE_CATALOG)
+            yield con
+
+    @contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not self.path.exists():
+            # First use: create the file and its catalog so reads see an empty My Data.
+            with self._write():
+                pass
+        with self._connect(read_only=True) as con:
+            yield con
+
+    @contextmanager
+    def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        deadline = self._clock() + self._busy_timeout
+        delay = 0.01
+        while True:
+            try:
+                if read_only:
+                    con = duckdb.connect(str(self.path), read_only=True, config=_READ_CONFIG)
+                else:
+                    con = duckdb.connect(str(self.path))
+                break
+            except duckdb.Error as error:
+                if not any(m in str(error) for m in _LOCK_MESSAGES):
+                    raise StoreError(f"Cannot open My Data ({self.path}): {error}") from error
+                if self._clock() >= deadline:
+                    raise StoreBusy(
+                        f"My Data ({self.path}) stayed locked by another process for "
+                        f"{self._busy_timeout:g} s."
+                    ) from error
+                self._sleep(delay)
+                delay = min(delay * 2, 0.25)
+        try:
+            yield con
+        except duckdb.Error as error:
+            raise StoreError(f"My Data could not complete the operation: {error}") from error
+        finally:
+            con.close()
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _find(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> Dataset | None:
+    table = con.sql(
+        f"SELECT {_CATALOG_COLUMNS} FROM {CATALOG} "
+        "WHERE lower(folder) = lower($folder) AND lower(name) = lower($name)",
+        params={"folder": folder, "name": name},
+    ).to_arrow_table()
+    rows = table.to_pylist()
+    return _dataset(rows[0]) if rows else None
+
+
+def _dataset(row: dict[str, Any]) -> Dataset:
+    return Dataset(
+        id=row["id"],
+        folder=row["folder"],
+        name=row["name"],
+        connection=row["connection"],
+        source=row["source"],
+        kind=row["kind"],
+        columns=tuple(Column(**c) for c in json.loads(row["columns"])),
+        concealed=tuple(row["concealed"]),
+        skipped=tuple((str(n), str(r)) for n, r in json.loads(row["skipped"])),
+        row_count=int(row["row_count"]),
+        start_date=row["start_date"],
+        cursor_field=row["cursor_field"],
+        high_water_mark=row["high_water_mark"],
+        last_import=row["last_import"],
+        status=row["status"],
+        incomplete_reason=row["incomplete_reason"],
+    )
+
+
+def _columns(
+    described: list[tuple[Any, ...]], schema: pa.Schema | None, existing: Dataset | None
+) -> tuple[Column, ...]:
+    known = {c.name: c for c in existing.columns} if existing else {}
+    columns = []
+    for row in described:
+        name, duck_type = str(row[0]), str(row[1])
+        sf_type, label = "string", name
+        if name in known:
+            sf_type, label = known[name].sf_type, known[name].label
+        if schema is not None and name in schema.names:
+            meta = schema.field(name).metadata or {}
+            sf_type = bytes(meta.get(b"sf_type", sf_type.encode())).decode()
+            label = bytes(meta.get(b"label", label.encode())).decode()
+        columns.append(Column(name, duck_type, sf_type, label))
+    return tuple(columns)
+
+
+def _check_read_only(sql: str) -> None:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise UsageError(f"The query is not valid SQL: {error}") from None
+    if len(statements) != 1:
+        raise UsageError("Run one statement at a time.")
+    # SELECT covers WITH, FROM-first, SHOW, DESCRIBE and SUMMARIZE in DuckDB's parser.
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise UsageError("Only read-only queries are allowed here (SELECT, WITH, SHOW, DESCRIBE).")
+
+
+def new_run_id() -> str:
+    """A fresh run id for staging directories."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid4().hex[:8]

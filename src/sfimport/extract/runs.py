@@ -4,6 +4,7 @@ the checkpoints a resumed or refreshed run starts from (the frozen cursor waterm
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,16 @@ class RunRow(RunsBase):
     finished_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
     resume_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
     error_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The process running it: a run left "running" by a dead process was interrupted.
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ScheduleRow(RunsBase):
+    __tablename__ = "engine_schedules"
+
+    dataset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    every: Mapped[str] = mapped_column(String(100))
+    next_run_at: Mapped[datetime] = mapped_column(_Stamp())
 
 
 class RunDatasetRow(RunsBase):
@@ -155,6 +166,20 @@ class RunInfo:
     folder: str = ""
 
 
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -169,6 +194,10 @@ class RunLedger:
         self._clock = clock
         self._lock = threading.Lock()
         RunsBase.metadata.create_all(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @classmethod
     def at(cls, url: str, clock: Callable[[], datetime]) -> RunLedger:
@@ -196,6 +225,7 @@ class RunLedger:
                     folder=folder,
                     spec_toml=spec_toml,
                     started_at=started_at,
+                    pid=os.getpid(),
                 )
             )
             session.flush()
@@ -301,7 +331,8 @@ class RunLedger:
         """Runs left "running" by a process that died: mark them failed (My Data is untouched,
         since nothing unpublished is visible)."""
         with self._lock, Session(self._engine) as session, session.begin():
-            rows = session.scalars(select(RunRow).where(RunRow.status == "running")).all()
+            running = session.scalars(select(RunRow).where(RunRow.status == "running")).all()
+            rows = [row for row in running if not _alive(row.pid)]
             for row in rows:
                 row.status = "failed"
                 row.finished_at = self._clock()
@@ -348,3 +379,42 @@ class RunLedger:
             connection=row.connection,
             folder=row.folder,
         )
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    dataset: str
+    every: str
+    next_run_at: datetime
+
+
+class ScheduleBook:
+    """Refresh schedules per data set (qualified name)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        RunsBase.metadata.create_all(engine)
+
+    def set(self, dataset: str, every: str, next_run_at: datetime) -> ScheduleInfo:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(ScheduleRow, dataset)
+            if row is None:
+                session.add(ScheduleRow(dataset=dataset, every=every, next_run_at=next_run_at))
+            else:
+                row.every = every
+                row.next_run_at = next_run_at
+        return ScheduleInfo(dataset, every, next_run_at)
+
+    def all(self) -> list[ScheduleInfo]:
+        with Session(self._engine) as session:
+            rows = session.scalars(select(ScheduleRow)).all()
+            return [
+                ScheduleInfo(r.dataset, r.every, _aware(r.next_run_at) or r.next_run_at)
+                for r in rows
+            ]
+
+    def remove(self, dataset: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(ScheduleRow, dataset)
+            if row is not None:
+                session.delete(row)

@@ -1,0 +1,669 @@
+"""The engine's front door: one data folder's connections, catalog, plans, runs and My Data,
+as the web app and the CLI call them (see the engine contract). Thread-safe; cheap to build."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import httpx2
+from croniter import croniter
+
+from sfimport.errors import (
+    NotFound,
+    NotSupportedObject,
+    SfimportError,
+    UsageError,
+)
+from sfimport.extract.conceal import (
+    Concealer,
+    default_concealed_columns,
+    sample_for,
+    shape_of,
+)
+from sfimport.extract.cursor import count_soql, start_of
+from sfimport.extract.events import EventLog, Listener, ProgressEvent
+from sfimport.extract.plan import (
+    ImportPlan,
+    PlannedDataset,
+    assemble_plan,
+    plan_object,
+    plan_report,
+)
+from sfimport.extract.reports import (
+    default_concealed_report_columns,
+    grand_total,
+    report_columns,
+)
+from sfimport.extract.runner import Runner
+from sfimport.extract.runs import RunInfo, RunLedger, ScheduleBook, ScheduleInfo
+from sfimport.extract.schema import FieldSpec, select_fields
+from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.salesforce.client import ApiUsage, SalesforceClient
+from sfimport.salesforce.wire import ReportDescribe
+from sfimport.settings import Settings
+from sfimport.store.mydata import Dataset, MyData, new_run_id
+from sfimport.store.names import suggest_name, validate_name
+
+ClientFactory = Callable[[str], SalesforceClient]
+
+_REPORT_ID = re.compile(r"^00O[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
+_EVERY = re.compile(r"^(\d+)\s*([mhd])$")
+#: Objects never imported (the product spec's list); plus any name ending in ChangeEvent.
+UNSUPPORTED_OBJECTS = frozenset(
+    [
+        "AssetTokenEvent",
+        "AttachedContentNote",
+        "EventWhoRelation",
+        "QuoteTemplateRichTextData",
+        "TaskWhoRelation",
+        "SolutionStatus",
+        "ContractStatus",
+        "RecentlyViewed",
+        "DeclinedEventRelation",
+        "AcceptedEventRelation",
+        "TaskStatus",
+        "PartnerRole",
+        "TaskPriority",
+        "CaseStatus",
+        "UndecidedEventRelation",
+        "Announcement",
+        "ContentDocumentLink",
+        "CollaborationGroupRecord",
+        "Vote",
+        "IdeaComment",
+        "FieldDefinition",
+        "PlatformAction",
+        "UserEntityAccess",
+        "RelationshipInfo",
+        "ContentFolderMember",
+        "ContentFolderItem",
+        "SearchLayout",
+        "SiteDetail",
+        "EntityParticle",
+        "OwnerChangeOptionInfo",
+        "DataStatistics",
+        "UserFieldAccess",
+        "PicklistValueInfo",
+        "RelationshipDomain",
+        "FlexQueueItem",
+        "ListViewChartInstance",
+        "FeedLike",
+        "OutgoingEmail",
+        "OutgoingEmailRelation",
+        "FeedSignal",
+        "ActivityHistory",
+        "EmailStatus",
+        "UserRecordAccess",
+        "Name",
+        "AggregateResult",
+        "OpenActivity",
+        "ProcessInstanceHistory",
+        "OwnedContentDocument",
+        "FolderedContentDocument",
+        "FeedTrackedChange",
+        "CombinedAttachment",
+        "AttachedContentDocument",
+        "ContentBody",
+        "NoteAndAttachment",
+        "LookedUpFromActivity",
+    ]
+)
+
+
+#: Keys the made-up samples of the Obfuscate data page; never used for data.
+_SAMPLE_CONCEALER = Concealer(b"sfimport sample rows; never used for data")
+
+
+def is_unsupported_object(name: str) -> bool:
+    return name in UNSUPPORTED_OBJECTS or name.endswith("ChangeEvent")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a blocking run returns: the finished run and where its data sets landed."""
+
+    run: RunInfo
+
+    @property
+    def run_id(self) -> str:
+        return self.run.id
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: str
+    folder: str
+    name: str
+    qualified: str
+    kind: str
+    source: str
+    connection: str
+    row_count: int
+    concealed: tuple[str, ...]
+    last_import_at: datetime
+    status: str
+    schedule: str | None
+    start_date: date | None
+    incomplete_reason: str | None
+    columns: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    cursor_field: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    columns: tuple[tuple[str, str], ...]
+    rows: list[tuple[Any, ...]]
+    truncated: bool = False
+
+
+class Workspace:
+    """One data folder: metadata DB, My Data, secrets, connections, runs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx2.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        client_factory: ClientFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._sleep = sleep or time.sleep
+        self._data_dir = settings.data_dir()
+        self._mydata = MyData.for_data_dir(self._data_dir)
+        self._ledger = RunLedger.at(settings.metadata_url, self._clock)
+        self._schedules = ScheduleBook(self._ledger.engine)
+        self._client_factory = client_factory
+        self._clients: dict[str, SalesforceClient] = {}
+        self._lock = threading.Lock()
+        self._logs: dict[str, EventLog] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._concealer: Concealer | None = None
+        for run_id in self._ledger.mark_abandoned():
+            self._mydata.discard_run(run_id)
+
+    # --- connections --------------------------------------------------------------------------
+
+    def client(self, connection: str) -> SalesforceClient:
+        """The Salesforce client of a connection (one per connection, shared by threads)."""
+        with self._lock:
+            client = self._clients.get(connection)
+            if client is None:
+                client = self._new_client(connection)
+                self._clients[connection] = client
+            return client
+
+    def _new_client(self, connection: str) -> SalesforceClient:
+        if self._client_factory is not None:
+            return self._client_factory(connection)
+        raise SfimportError(
+            "Connections are not available yet in this build.",
+            remedy="Use a build that includes sfimport.extract.connections.",
+        )
+
+    # --- catalog --------------------------------------------------------------------------------
+
+    def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
+        self._check_supported(sobject)
+        described = self.client(connection).rest.describe(sobject)
+        return [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
+
+    def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
+        report = self._find_report(connection, dataset, required=False)
+        if report is not None:
+            describe = self.client(connection).reports.describe(report[0])
+            return list(default_concealed_report_columns(report_columns(describe)))
+        selection = select_fields(self.list_fields(connection, dataset))
+        return list(default_concealed_columns(selection.fields, dataset))
+
+    def conceal_sample(
+        self,
+        connection: str,
+        dataset: str,
+        columns: list[str] | None = None,
+        rows: int = 3,
+    ) -> list[dict[str, tuple[str | None, str | None]]]:
+        """How concealed values look, from made-up inputs (never the org's data)."""
+        selection = select_fields(self.list_fields(connection, dataset))
+        chosen = (
+            columns if columns is not None else self.default_concealed_columns(connection, dataset)
+        )
+        by_name = {f.name: f for f in selection.fields}
+        samples: list[dict[str, tuple[str | None, str | None]]] = []
+        for index in range(max(rows, 0)):
+            row: dict[str, tuple[str | None, str | None]] = {}
+            for name in chosen:
+                spec = by_name.get(name)
+                if spec is None:
+                    continue
+                example, concealed = sample_for(spec)
+                if index and example:
+                    # Vary the made-up input per row so the sample shows distinct pseudonyms.
+                    example = f"{example} {index + 1}"
+                    concealed = _SAMPLE_CONCEALER.pseudonym(
+                        example, shape_of(spec.name, spec.sf_type)
+                    )
+                row[name] = (example or None, concealed or None)
+            samples.append(row)
+        return samples
+
+    # --- plans ----------------------------------------------------------------------------------
+
+    def build_plan(self, spec: ImportSpec) -> ImportPlan:
+        """Validate the spec, describe and COUNT() every data set, estimate the API calls."""
+        validate_name(spec.folder, "folder")
+        client = self.client(spec.connection)
+        start = start_of(spec.start_date) if spec.start_date else None
+        planned: list[PlannedDataset] = []
+        for choice in spec.objects:
+            planned.append(self._plan_object(client, spec, choice, start))
+        for ref in spec.reports:
+            planned.append(self._plan_report(client, spec, ref))
+        names = [p.name.lower() for p in planned]
+        if len(set(names)) != len(names):
+            raise UsageError("Two data sets of this import would have the same name.")
+        usage = client.usage or self._limits_usage(client)
+        return assemble_plan(
+            spec,
+            planned,
+            usage,
+            default_budget_percent=self.settings.api_budget_percent,
+            created_at=self._clock(),
+            instance_url=client.instance_url,
+        )
+
+    def _plan_object(
+        self,
+        client: SalesforceClient,
+        spec: ImportSpec,
+        choice: ObjectChoice,
+        start: datetime | None,
+    ) -> PlannedDataset:
+        self._check_supported(choice.name)
+        described = client.rest.describe(choice.name)
+        name = described["name"]
+        fields = [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
+        selection = select_fields(fields, choice.fields)
+        cursor = selection.cursor_field
+        expected = client.rest.count(count_soql(name, cursor, start))
+        concealed = self._concealed_for(
+            spec, (choice.name, name), lambda: default_concealed_columns(selection.fields, name)
+        )
+        known = set(selection.names)
+        for column in concealed:
+            if column not in known:
+                raise UsageError(f"Cannot conceal {column}: {name} has no such imported field.")
+        return plan_object(
+            name,
+            selection,
+            expected_rows=expected,
+            has_start_date=start is not None,
+            concealed=concealed,
+        )
+
+    def _plan_report(self, client: SalesforceClient, spec: ImportSpec, ref: str) -> PlannedDataset:
+        found = self._find_report(spec.connection, ref, required=True)
+        assert found is not None
+        report_id, report_name = found
+        describe: ReportDescribe = client.reports.describe(report_id)
+        columns = report_columns(describe)
+        # A summary-only run (no details) is cheap and gives the report's own row count.
+        summary = client.reports.run(report_id, include_details=False)
+        expected = grand_total(summary)
+        concealed = self._concealed_for(
+            spec, (ref, report_id, report_name), lambda: default_concealed_report_columns(columns)
+        )
+        labels = {c.label for c in columns}
+        for column in concealed:
+            if column not in labels:
+                raise UsageError(f"Cannot conceal {column}: the report has no such column.")
+        name = suggest_name(report_name or describe["reportMetadata"].get("name", report_id))
+        return plan_report(
+            report_id, name, list(columns), expected_rows=expected, concealed=concealed
+        )
+
+    @staticmethod
+    def _concealed_for(
+        spec: ImportSpec, keys: tuple[str, ...], defaults: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        for key in keys:
+            if key in spec.conceal:
+                columns = spec.conceal[key]
+                return defaults() if columns is None else tuple(columns)
+        return ()
+
+    def _find_report(self, connection: str, ref: str, *, required: bool) -> tuple[str, str] | None:
+        client = self.client(connection)
+        for record in client.reports.list_reports():
+            if ref in (record["Id"], record["Id"][:15], record["Name"], record["DeveloperName"]):
+                return record["Id"], record["Name"]
+        if _REPORT_ID.match(ref):
+            describe = client.reports.describe(ref)
+            return ref, describe["reportMetadata"].get("name", ref)
+        if required:
+            raise NotFound(f"There is no report {ref!r} that this connection can see.")
+        return None
+
+    def _check_supported(self, sobject: str) -> None:
+        if is_unsupported_object(sobject):
+            raise NotSupportedObject(f"{sobject} cannot be imported: sfimport does not support it.")
+
+    def _limits_usage(self, client: SalesforceClient) -> ApiUsage | None:
+        try:
+            limits = client.rest.limits()
+        except SfimportError:
+            return None  # /limits needs View Setup and Configuration; it is optional
+        daily = limits.get("DailyApiRequests")
+        if daily is None:
+            return None
+        return ApiUsage(used=daily["Max"] - daily["Remaining"], max=daily["Max"])
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def _runner(self) -> Runner:
+        if self._concealer is None:
+            self._concealer = Concealer.for_data_folder(self._data_dir)
+        return Runner(
+            mydata=self._mydata,
+            ledger=self._ledger,
+            concealer=self._concealer,
+            client_for=self.client,
+            concurrency=self.settings.concurrency,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    def _prepare(
+        self, plan: ImportPlan, kind: str, on_event: Listener | None
+    ) -> tuple[Runner, str, EventLog, datetime]:
+        runner = self._runner()
+        run_id = new_run_id()
+        log = EventLog(run_id, self._clock, [on_event] if on_event else [])
+        with self._lock:
+            self._logs[run_id] = log
+        started = runner.register(plan, run_id, kind=kind)
+        return runner, run_id, log, started
+
+    def run_import(
+        self, plan: ImportPlan, on_event: Callable[[ProgressEvent], None] | None = None
+    ) -> RunResult:
+        """Run an import to its end in this thread; data set failures are on the result."""
+        runner, run_id, log, started = self._prepare(plan, "import", on_event)
+        return RunResult(runner.execute(plan, run_id, log, started))
+
+    def start_import(self, plan: ImportPlan) -> str:
+        """Start an import in a background thread; returns its run id at once."""
+        return self._start(plan, "import")
+
+    def _start(self, plan: ImportPlan, kind: str) -> str:
+        runner, run_id, log, started = self._prepare(plan, kind, None)
+        thread = threading.Thread(
+            target=runner.execute, args=(plan, run_id, log, started), name=f"run-{run_id}"
+        )
+        with self._lock:
+            self._threads[run_id] = thread
+        thread.start()
+        return run_id
+
+    def wait(self, run_id: str, timeout: float | None = None) -> RunInfo:
+        """Block until a run started here finishes (tests and the CLI)."""
+        with self._lock:
+            thread = self._threads.get(run_id)
+        if thread is not None:
+            thread.join(timeout)
+        return self.get_run(run_id)
+
+    def refresh(
+        self,
+        datasets: list[str] | None = None,
+        *,
+        all: bool = False,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> RunResult:
+        """Re-import data sets (a full re-import for now; incremental refresh is issue 7)."""
+        plans = self._refresh_plans(datasets, all=all)
+        result: RunResult | None = None
+        for plan in plans:
+            runner, run_id, log, started = self._prepare(plan, "refresh", on_event)
+            result = RunResult(runner.execute(plan, run_id, log, started))
+        assert result is not None
+        return result
+
+    def start_refresh(self, datasets: list[str]) -> str:
+        plans = self._refresh_plans(datasets, all=False)
+        run_ids = [self._start(plan, "refresh") for plan in plans]
+        return run_ids[0]
+
+    def _refresh_plans(self, datasets: list[str] | None, *, all: bool) -> list[ImportPlan]:
+        if all:
+            chosen = self._mydata.list_datasets()
+        elif datasets:
+            chosen = [self._dataset(name) for name in datasets]
+        else:
+            raise UsageError("Name the data sets to refresh, or refresh all of them.")
+        groups: dict[tuple[str, str, date | None], list[Dataset]] = {}
+        for dataset in chosen:
+            groups.setdefault((dataset.connection, dataset.folder, dataset.start_date), []).append(
+                dataset
+            )
+        plans = []
+        for (connection, folder, start_date), members in groups.items():
+            objects = tuple(
+                ObjectChoice(d.source, tuple(c.name for c in d.columns))
+                for d in members
+                if d.kind == "object"
+            )
+            reports = tuple(d.source for d in members if d.kind == "report")
+            conceal: dict[str, tuple[str, ...] | None] = {
+                d.source: tuple(d.concealed) for d in members if d.concealed
+            }
+            spec = ImportSpec(
+                connection=connection,
+                folder=folder,
+                start_date=start_date,
+                objects=objects,
+                reports=reports,
+                conceal=conceal,
+            )
+            plans.append(self.build_plan(spec))
+        return plans
+
+    def get_run(self, run_id: str) -> RunInfo:
+        return self._ledger.get(run_id)
+
+    def list_runs(self, dataset: str | None = None, limit: int = 50) -> list[RunInfo]:
+        return self._ledger.recent(dataset=dataset, limit=limit)
+
+    def run_events(self, run_id: str, after: int = 0) -> list[ProgressEvent]:
+        with self._lock:
+            log = self._logs.get(run_id)
+        if log is not None:
+            return log.after(after)
+        # A run of another process: one event per data set, from its recorded progress.
+        run = self._ledger.get(run_id)
+        phases = {"complete": "done", "incomplete": "done", "waiting": "waiting"}
+        events = [
+            ProgressEvent(
+                run_id=run_id,
+                seq=index + 1,
+                dataset=d.name,
+                phase=phases.get(d.status, "failed" if d.status == "failed" else "downloading"),
+                rows_done=d.rows,
+                rows_expected=d.rows_expected,
+                pages=d.pages,
+                api_calls=d.api_calls,
+                rows_per_second=None,
+                message=d.incomplete_reason or (d.error.message if d.error else ""),
+                at=run.finished_at or run.started_at,
+            )
+            for index, d in enumerate(run.datasets)
+        ]
+        return events[after:]
+
+    def resume_waiting_runs(self) -> list[str]:
+        """Re-run runs that waited for the API allowance once their resume time has passed."""
+        now = self._clock()
+        started = []
+        for run in self._ledger.recent(limit=1000, status="waiting_for_limit"):
+            if run.resume_at is not None and run.resume_at <= now:
+                spec = ImportSpec.from_toml(self._ledger.spec_toml(run.id))
+                self._ledger.finish(run.id, "failed", error=run.error)
+                started.append(self._start(self.build_plan(spec), run.kind))
+        return started
+
+    def set_schedule(self, dataset: str, every: str) -> ScheduleInfo:
+        found = self._dataset(dataset)
+        next_run = _next_run(every, self._clock())
+        return self._schedules.set(f"{found.folder}.{found.name}", every.strip(), next_run)
+
+    def run_due_schedules(self) -> list[str]:
+        now = self._clock()
+        due = [s for s in self._schedules.all() if s.next_run_at <= now]
+        run_ids = []
+        for schedule in due:
+            self._schedules.set(schedule.dataset, schedule.every, _next_run(schedule.every, now))
+            try:
+                run_ids.append(self.start_refresh([schedule.dataset]))
+            except NotFound:
+                self._schedules.remove(schedule.dataset)
+        return run_ids
+
+    def resolve_field_error(self, run_id: str, action: str) -> str:
+        if action not in ("reimport", "continue_without_field"):
+            raise UsageError(f"Unknown action {action!r}: use reimport or continue_without_field.")
+        run = self._ledger.get(run_id)
+        spec = ImportSpec.from_toml(self._ledger.spec_toml(run_id))
+        if action == "continue_without_field":
+            gone = {(d.name, d.error.field) for d in run.datasets if d.error and d.error.field}
+            objects = []
+            for choice in spec.objects:
+                removed = {f for n, f in gone if n == choice.name and f}
+                fields = choice.fields
+                if removed:
+                    base = fields or tuple(
+                        f.name
+                        for f in select_fields(
+                            self.list_fields(spec.connection, choice.name)
+                        ).fields
+                    )
+                    fields = tuple(f for f in base if f not in removed)
+                objects.append(ObjectChoice(choice.name, fields))
+            spec = ImportSpec(
+                connection=spec.connection,
+                folder=spec.folder,
+                start_date=spec.start_date,
+                objects=tuple(objects),
+                reports=spec.reports,
+                conceal=spec.conceal,
+                budget_percent=spec.budget_percent,
+            )
+        return self._start(self.build_plan(spec), run.kind)
+
+    # --- My Data --------------------------------------------------------------------------------
+
+    def list_folders(self) -> list[str]:
+        return self._mydata.list_folders()
+
+    def list_datasets(self, folder: str | None = None) -> list[DatasetInfo]:
+        schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
+        return [self._info(d, schedules) for d in self._mydata.list_datasets(folder)]
+
+    def get_dataset(self, name: str) -> DatasetInfo:
+        schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
+        return self._info(self._dataset(name), schedules)
+
+    def preview(self, name: str, limit: int = 100) -> PreviewResult:
+        found = self._dataset(name)
+        table = self._mydata.preview(found.folder, found.name, limit)
+        return _preview(table, truncated=False)
+
+    def export(self, name: str, fmt: str, path: Path) -> Path:
+        if fmt not in ("csv", "parquet"):
+            raise UsageError(f"Unknown export format {fmt!r}: use csv or parquet.")
+        found = self._dataset(name)
+        return self._mydata.export(
+            found.folder, found.name, path, cast(Literal["csv", "parquet"], fmt)
+        )
+
+    def query(self, sql: str, limit: int = 1000) -> PreviewResult:
+        result = self._mydata.query(sql, limit=limit)
+        return _preview(result.table, truncated=result.truncated)
+
+    def delete_dataset(self, name: str) -> None:
+        found = self._dataset(name)
+        self._mydata.delete_dataset(found.folder, found.name)
+        self._schedules.remove(f"{found.folder}.{found.name}")
+
+    def _dataset(self, name: str) -> Dataset:
+        if "." in name:
+            folder, _, short = name.partition(".")
+            return self._mydata.get_dataset(folder, short)
+        matches = [d for d in self._mydata.list_datasets() if d.name.lower() == name.lower()]
+        if not matches:
+            raise NotFound(f"There is no data set {name} in My Data.")
+        if len(matches) > 1:
+            raise UsageError(f"Several folders hold a data set {name}: write it as Folder.{name}.")
+        return matches[0]
+
+    @staticmethod
+    def _info(dataset: Dataset, schedules: dict[str, str]) -> DatasetInfo:
+        qualified = f"{dataset.folder}.{dataset.name}"
+        return DatasetInfo(
+            id=dataset.id,
+            folder=dataset.folder,
+            name=dataset.name,
+            qualified=qualified,
+            kind=dataset.kind,
+            source=dataset.source,
+            connection=dataset.connection,
+            row_count=dataset.row_count,
+            concealed=dataset.concealed,
+            last_import_at=dataset.last_import,
+            status=dataset.status,
+            schedule=schedules.get(qualified.lower()),
+            start_date=dataset.start_date,
+            incomplete_reason=dataset.incomplete_reason,
+            columns=tuple((c.name, c.type) for c in dataset.columns),
+            skipped=dataset.skipped,
+            cursor_field=dataset.cursor_field,
+        )
+
+
+def _preview(table: Any, *, truncated: bool) -> PreviewResult:
+    columns = tuple((field.name, str(field.type)) for field in table.schema)
+    rows = [tuple(row.values()) for row in table.to_pylist()]
+    return PreviewResult(columns=columns, rows=rows, truncated=truncated)
+
+
+def _next_run(every: str, now: datetime) -> datetime:
+    """The next time a schedule fires: ``30m``, ``1h``, ``1d`` or a cron expression (UTC)."""
+    text = every.strip()
+    match = _EVERY.match(text)
+    if match:
+        amount = int(match.group(1))
+        if amount <= 0:
+            raise UsageError("A schedule interval must be positive.")
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        return now + timedelta(**{unit: amount})
+    if not croniter.is_valid(text):
+        raise UsageError(
+            f"{every!r} is not a schedule: write 30m, 1h, 1d or a cron expression "
+            "such as '0 6 * * *'."
+        )
+    moment = croniter(text, now).get_next(datetime)
+    return cast(datetime, moment if moment.tzinfo else moment.replace(tzinfo=UTC))

@@ -10,26 +10,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sfimport.errors import NotFound, SfimportError
+from sfimport.store.metadata import Base, UtcDateTime, create_metadata_engine
 
 RUN_STATUSES = ("running", "complete", "partial", "waiting_for_limit", "failed")
 
 
-class RunsBase(DeclarativeBase):
-    """Tables the engine owns in the metadata database (runs, their data sets, schedules)."""
-
-
-class _Stamp(DateTime):
-    """SQLite keeps no time zone: store UTC, hand back aware datetimes."""
-
-    cache_ok = True
-
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+#: The engine's tables (runs, their data sets, schedules) live on the metadata database's Base.
+RunsBase = Base
+_Stamp = UtcDateTime
 
 
 class RunRow(RunsBase):
@@ -201,7 +194,7 @@ class RunLedger:
 
     @classmethod
     def at(cls, url: str, clock: Callable[[], datetime]) -> RunLedger:
-        return cls(create_engine(url), clock)
+        return cls(create_metadata_engine(url), clock)
 
     def create(
         self,

@@ -3,6 +3,7 @@ as the web app and the CLI call them (see the engine contract). Thread-safe; che
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -21,6 +22,7 @@ from sfimport.errors import (
     SfimportError,
     UsageError,
 )
+from sfimport.extract.catalog import CatalogReport, is_supported_object, load_catalog
 from sfimport.extract.conceal import (
     Concealer,
     default_concealed_columns,
@@ -52,69 +54,10 @@ from sfimport.store.mydata import Dataset, MyData, new_run_id
 from sfimport.store.names import suggest_name, validate_name
 
 ClientFactory = Callable[[str], SalesforceClient]
+logger = logging.getLogger(__name__)
 
 _REPORT_ID = re.compile(r"^00O[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
 _EVERY = re.compile(r"^(\d+)\s*([mhd])$")
-#: Objects never imported (the product spec's list); plus any name ending in ChangeEvent.
-UNSUPPORTED_OBJECTS = frozenset(
-    [
-        "AssetTokenEvent",
-        "AttachedContentNote",
-        "EventWhoRelation",
-        "QuoteTemplateRichTextData",
-        "TaskWhoRelation",
-        "SolutionStatus",
-        "ContractStatus",
-        "RecentlyViewed",
-        "DeclinedEventRelation",
-        "AcceptedEventRelation",
-        "TaskStatus",
-        "PartnerRole",
-        "TaskPriority",
-        "CaseStatus",
-        "UndecidedEventRelation",
-        "Announcement",
-        "ContentDocumentLink",
-        "CollaborationGroupRecord",
-        "Vote",
-        "IdeaComment",
-        "FieldDefinition",
-        "PlatformAction",
-        "UserEntityAccess",
-        "RelationshipInfo",
-        "ContentFolderMember",
-        "ContentFolderItem",
-        "SearchLayout",
-        "SiteDetail",
-        "EntityParticle",
-        "OwnerChangeOptionInfo",
-        "DataStatistics",
-        "UserFieldAccess",
-        "PicklistValueInfo",
-        "RelationshipDomain",
-        "FlexQueueItem",
-        "ListViewChartInstance",
-        "FeedLike",
-        "OutgoingEmail",
-        "OutgoingEmailRelation",
-        "FeedSignal",
-        "ActivityHistory",
-        "EmailStatus",
-        "UserRecordAccess",
-        "Name",
-        "AggregateResult",
-        "OpenActivity",
-        "ProcessInstanceHistory",
-        "OwnedContentDocument",
-        "FolderedContentDocument",
-        "FeedTrackedChange",
-        "CombinedAttachment",
-        "AttachedContentDocument",
-        "ContentBody",
-        "NoteAndAttachment",
-        "LookedUpFromActivity",
-    ]
-)
 
 
 #: Keys the made-up samples of the Obfuscate data page; never used for data.
@@ -122,7 +65,16 @@ _SAMPLE_CONCEALER = Concealer(b"sfimport sample rows; never used for data")
 
 
 def is_unsupported_object(name: str) -> bool:
-    return name in UNSUPPORTED_OBJECTS or name.endswith("ChangeEvent")
+    return not is_supported_object(name)
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    name: str
+    label: str
+    custom: bool
+    #: Unknown until the object is described.
+    field_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +169,21 @@ class Workspace:
         )
 
     # --- catalog --------------------------------------------------------------------------------
+
+    def list_objects(self, connection: str, search: str | None = None) -> list[ObjectEntry]:
+        catalog = load_catalog(self.client(connection), include_reports=False)
+        if search:
+            catalog = catalog.search(search)
+        return [ObjectEntry(o.name, o.label, o.custom) for o in catalog.objects]
+
+    def list_reports(self, connection: str, search: str | None = None) -> list[CatalogReport]:
+        """Reports this connection can run (id, name, developer_name, folder, format)."""
+        catalog = load_catalog(self.client(connection))
+        if catalog.reports_unavailable and not catalog.reports:
+            logger.info("Reports unavailable for %s: %s", connection, catalog.reports_unavailable)
+        if search:
+            catalog = catalog.search(search)
+        return list(catalog.reports)
 
     def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
         self._check_supported(sobject)

@@ -1,28 +1,169 @@
-"""The FastAPI application factory; every route area is registered here."""
+"""The FastAPI application factory: middleware, error pages, the scheduler and every route area."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+import importlib
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sfimport import __version__
+from sfimport.errors import SfimportError
 from sfimport.settings import Settings
+from sfimport.web import (
+    routes_api,
+    routes_connections,
+    routes_mydata,
+    routes_runs,
+    routes_wizard,
+)
+from sfimport.web.dependencies import STATIC_DIR, build_templates, render
+from sfimport.web.error_pages import error_json, offers_reauthorise, page_for
+from sfimport.web.ports import WorkspacePort
+from sfimport.web.scheduler import DEFAULT_INTERVAL_SECONDS, SchedulerLoop
+from sfimport.web.security import SecurityHeadersMiddleware
+from sfimport.web.sessions import SessionMiddleware, SessionStore
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the web app for one data folder; nothing happens at import time."""
-    app = FastAPI(title="sfimport", version=__version__)
+def _default_workspace(settings: Settings) -> WorkspacePort:
+    # Imported on first use: the engine's Workspace is heavier than the web layer.
+    module = importlib.import_module("sfimport.extract.workspace")
+    workspace: WorkspacePort = module.Workspace(settings)
+    return workspace
+
+
+def create_app(
+    settings: Settings,
+    *,
+    workspace: WorkspacePort | None = None,
+    scheduler_interval: float | None = DEFAULT_INTERVAL_SECONDS,
+) -> FastAPI:
+    """Build the web app for one data folder; nothing happens at import time.
+
+    ``scheduler_interval`` None turns the background scheduler off (tests drive it by hand).
+    """
+    engine = workspace if workspace is not None else _default_workspace(settings)
+    scheduler = SchedulerLoop(engine, scheduler_interval) if scheduler_interval else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+
+    app = FastAPI(
+        title="sfimport",
+        version=__version__,
+        description="Import Salesforce objects and reports into My Data. The JSON API under "
+        "/api offers the same actions as the web pages.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
     app.state.settings = settings
+    app.state.workspace = engine
+    app.state.scheduler = scheduler
+    app.state.templates = build_templates()
+    app.state.api_pending_oauth = {}
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'><title>sfimport</title></head>"
-            "<body><h1>sfimport</h1><p>Import Salesforce data into My Data.</p></body></html>"
-        )
+    secure_cookie = urlsplit(settings.redirect_uri).scheme == "https"
+    app.add_middleware(
+        SessionMiddleware,
+        secret=settings.secret_key or secrets.token_urlsafe(32),
+        store=SessionStore(),
+        secure=secure_cookie,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz")
+    app.add_api_route(
+        routes_connections.callback_path(settings),
+        routes_connections.oauth_callback,
+        methods=["GET"],
+        include_in_schema=False,
+        response_model=None,
+    )
+    for module in (routes_connections, routes_wizard, routes_runs, routes_mydata):
+        app.include_router(module.router)
+        app.include_router(module.forms)
+    app.include_router(routes_api.router)
+
+    @app.get("/healthz", tags=["meta"], summary="Health check")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    _register_error_pages(app)
     return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _register_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(SfimportError)
+    async def sfimport_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SfimportError)
+        page = page_for(error)
+        if _wants_json(request):
+            return JSONResponse(error_json(error), status_code=page.status)
+        params: dict[str, Any] = dict(request.path_params)
+        connection = params.get("connection") or params.get("name")
+        return render(
+            request,
+            "error.html",
+            status_code=page.status,
+            title=page.title,
+            error=error,
+            page=page,
+            reauthorise=connection if offers_reauthorise(error) else None,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        if _wants_json(request) or not hasattr(request.state, "session"):
+            return JSONResponse(
+                {"kind": "http", "message": str(error.detail), "remedy": "", "retryable": False},
+                status_code=error.status_code,
+                headers=error.headers,
+            )
+        title = {403: "Not allowed", 404: "Page not found"}.get(error.status_code, "Error")
+        return render(
+            request,
+            "error.html",
+            status_code=error.status_code,
+            title=title,
+            error={"message": str(error.detail), "remedy": ""},
+            page={"title": title},
+            reauthorise=None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in error.errors()
+        )
+        return JSONResponse(
+            {
+                "kind": "usage",
+                "message": f"The request is not valid: {problems}.",
+                "remedy": "Check the value and try again; nothing was changed.",
+                "retryable": False,
+            },
+            status_code=422,
+        )

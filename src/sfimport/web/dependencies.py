@@ -1,0 +1,88 @@
+"""What handlers receive: the Workspace, the session, and page rendering, as Annotated aliases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from sfimport.settings import Settings
+from sfimport.web.error_pages import ACTION_LABELS
+from sfimport.web.ports import WorkspacePort
+from sfimport.web.security import require_csrf, session_of
+from sfimport.web.sessions import Session
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _when(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC" if value.tzinfo else "%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _count(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _path_segment(value: object) -> str:
+    """A name as one URL path segment (a connection called "A/B" must not add a level)."""
+    return quote(str(value), safe="")
+
+
+def build_templates() -> Jinja2Templates:
+    # Autoescape everywhere: names, labels and record values from Salesforce are never markup.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.filters["count"] = _count
+    env.filters["seg"] = _path_segment
+    env.globals["action_labels"] = ACTION_LABELS
+    return Jinja2Templates(env=env)
+
+
+def get_workspace(request: Request) -> WorkspacePort:
+    workspace: WorkspacePort = request.app.state.workspace
+    return workspace
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+WorkspaceDep = Annotated[WorkspacePort, Depends(get_workspace)]
+SessionDep = Annotated[Session, Depends(session_of)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CsrfChecked = Depends(require_csrf)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the session's CSRF token, its notices and the active tab."""
+    session = session_of(request)
+    templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("tab", "")
+    context.setdefault("title", "sfimport")
+    context["csrf_token"] = session.csrf_token
+    context["notices"] = session.pop_notices()
+    return templates.TemplateResponse(request, template, context, status_code=status_code)

@@ -1,0 +1,219 @@
+"""The Data tab, the source pages, Salesforce connections and the OAuth round trip."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
+from sfimport.settings import Settings
+from sfimport.web.dependencies import CsrfChecked, SessionDep, SettingsDep, WorkspaceDep, render
+
+router = APIRouter()
+forms = APIRouter(dependencies=[CsrfChecked])
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def seg(name: str) -> str:
+    """A name as one URL path segment."""
+    return quote(name, safe="")
+
+
+def callback_path(settings: Settings) -> str:
+    """The OAuth callback route: the path of the redirect URI registered at Salesforce."""
+    return urlsplit(settings.redirect_uri).path or "/oauth/callback"
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return see_other("/data")
+
+
+@router.get("/data", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def data_tab(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    datasets = workspace.list_datasets()
+    return render(request, "data.html", tab="data", title="Data", datasets=datasets)
+
+
+@router.get("/import", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def sources(request: Request) -> HTMLResponse:
+    return render(request, "sources.html", tab="data", title="Import data")
+
+
+@router.get(
+    "/connections", response_class=HTMLResponse, include_in_schema=False, response_model=None
+)
+def connections(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    return render(
+        request,
+        "connections.html",
+        tab="data",
+        title="Salesforce",
+        connections=workspace.list_connections(),
+    )
+
+
+@router.get(
+    "/connections/new", response_class=HTMLResponse, include_in_schema=False, response_model=None
+)
+def new_connection(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "connection_new.html",
+        tab="data",
+        title="Connect to your Database",
+        form={"name": "", "sandbox": False, "login_url": ""},
+        error=None,
+    )
+
+
+@forms.post("/connections/new", include_in_schema=False, response_model=None)
+def create_connection(
+    request: Request,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: Annotated[str, Form()] = "",
+    sandbox: Annotated[bool, Form()] = False,
+    login_url: Annotated[str, Form()] = "",
+) -> RedirectResponse | HTMLResponse:
+    name = name.strip()
+    login = login_url.strip() or None
+    try:
+        if not name:
+            raise UsageError("Enter a connector name, e.g. 'Sales org'.")
+        pending = workspace.begin_authorization(
+            name, sandbox=sandbox, login_url=login, redirect_uri=settings.redirect_uri
+        )
+    except SfimportError as error:
+        return render(
+            request,
+            "connection_new.html",
+            status_code=400,
+            tab="data",
+            title="Connect to your Database",
+            form={"name": name, "sandbox": sandbox, "login_url": login_url},
+            error=error,
+        )
+    session.pending_oauth[pending.state] = name
+    return see_other(pending.authorize_url)
+
+
+def oauth_callback(
+    request: Request,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    state: str = "",
+    code: str | None = None,
+    error: str | None = None,
+    error_description: str | None = None,
+) -> RedirectResponse | HTMLResponse:
+    """Salesforce's redirect back: ``code`` and ``state``, or ``error=access_denied``."""
+    name = session.pending_oauth.pop(state, None)
+    try:
+        if name is None:
+            # The state was not issued to this browser: a forged or replayed callback.
+            raise AuthorizationDenied(
+                "This sign-in did not start here, or it was already used.",
+                remedy="Start the connection again from New connection.",
+            )
+        info = workspace.complete_authorization(
+            state=state, code=code, error=error, error_description=error_description
+        )
+    except AuthorizationDenied as denied:
+        return render(
+            request,
+            "connection_new.html",
+            status_code=403,
+            tab="data",
+            title="Connect to your Database",
+            form={"name": name or "", "sandbox": False, "login_url": ""},
+            error=denied,
+            denied=error == "access_denied",
+        )
+    session.notify(f"Connected to Salesforce as “{info.name}”.", "success")
+    return see_other(f"/connections/{seg(info.name)}?connected=1")
+
+
+@router.get(
+    "/connections/{name}", response_class=HTMLResponse, include_in_schema=False, response_model=None
+)
+def connection_page(
+    request: Request, name: str, workspace: WorkspaceDep, connected: int = 0
+) -> HTMLResponse:
+    info = workspace.get_connection(name)
+    permissions = workspace.check_permissions(name) if connected else None
+    return render(
+        request,
+        "connection.html",
+        tab="data",
+        title=f"Connection {info.name}",
+        connection=info,
+        permissions=permissions,
+    )
+
+
+@forms.post("/connections/{name}/test", include_in_schema=False, response_class=HTMLResponse)
+def test_connection(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
+    info = workspace.test_connection(name)
+    permissions = workspace.check_permissions(name)
+    return render(
+        request,
+        "connection.html",
+        tab="data",
+        title=f"Connection {info.name}",
+        connection=info,
+        permissions=permissions,
+        tested=True,
+    )
+
+
+@forms.post("/connections/{name}/reauthorize", include_in_schema=False)
+def reauthorize(
+    name: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RedirectResponse:
+    info = workspace.get_connection(name)
+    pending = workspace.begin_authorization(
+        info.name,
+        sandbox=info.is_sandbox,
+        login_url=_custom_login(info.login_url, info.is_sandbox, settings),
+        redirect_uri=settings.redirect_uri,
+    )
+    session.pending_oauth[pending.state] = info.name
+    return see_other(pending.authorize_url)
+
+
+def _custom_login(login_url: str, sandbox: bool, settings: Settings) -> str | None:
+    standard = settings.sandbox_login_url if sandbox else settings.production_login_url
+    return None if login_url.rstrip("/") == standard.rstrip("/") else login_url
+
+
+@router.get(
+    "/connections/{name}/delete",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    response_model=None,
+)
+def confirm_delete(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
+    info = workspace.get_connection(name)
+    return render(
+        request, "connection_delete.html", tab="data", title="Delete connection", connection=info
+    )
+
+
+@forms.post("/connections/{name}/delete", include_in_schema=False)
+def delete_connection(name: str, workspace: WorkspaceDep, session: SessionDep) -> RedirectResponse:
+    result = workspace.delete_connection(name)
+    level = "success" if result.revoked else "warning"
+    session.notify(result.message or f"Connection “{name}” deleted.", level)
+    session.wizards.pop(name, None)
+    return see_other("/connections")

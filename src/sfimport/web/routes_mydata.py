@@ -1,0 +1,110 @@
+"""My Data: folders and data sets, a data set's preview, refresh, schedule, export, history,
+and a read-only SQL box."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.background import BackgroundTask
+
+from sfimport.errors import SfimportError, UsageError
+from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
+from sfimport.web.routes_connections import see_other, seg
+
+router = APIRouter()
+forms = APIRouter(dependencies=[CsrfChecked])
+
+EXPORT_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+PREVIEW_ROWS = 100
+
+
+@router.get("/mydata", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def my_data(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    datasets = workspace.list_datasets()
+    by_folder: dict[str, list[object]] = {folder: [] for folder in workspace.list_folders()}
+    for dataset in datasets:
+        by_folder.setdefault(dataset.folder, []).append(dataset)
+    return render(request, "mydata.html", tab="mydata", title="My Data", folders=by_folder)
+
+
+@router.get(
+    "/mydata/{name}", response_class=HTMLResponse, include_in_schema=False, response_model=None
+)
+def dataset_page(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
+    dataset = workspace.get_dataset(name)
+    return render(
+        request,
+        "dataset.html",
+        tab="mydata",
+        title=dataset.qualified,
+        dataset=dataset,
+        preview=workspace.preview(dataset.qualified, limit=PREVIEW_ROWS),
+        runs=workspace.list_runs(dataset=dataset.qualified, limit=20),
+    )
+
+
+@forms.post("/mydata/{name}/refresh", include_in_schema=False)
+def refresh(name: str, workspace: WorkspaceDep) -> RedirectResponse:
+    dataset = workspace.get_dataset(name)
+    return see_other(f"/runs/{seg(workspace.start_refresh([dataset.qualified]))}")
+
+
+@forms.post("/mydata/{name}/schedule", include_in_schema=False)
+def schedule(
+    name: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    every: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    dataset = workspace.get_dataset(name)
+    every = every.strip()
+    if not every:
+        raise UsageError("Enter how often to refresh: 1h, 1d or a cron expression.")
+    workspace.set_schedule(dataset.qualified, every)
+    session.notify(f"{dataset.qualified} now refreshes every {every}.", "success")
+    return see_other(f"/mydata/{seg(dataset.qualified)}")
+
+
+@router.get("/mydata/{name}/export.{fmt}", include_in_schema=False)
+def export(name: str, fmt: str, workspace: WorkspaceDep) -> FileResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"Export as CSV or Parquet, not '{fmt}'.")
+    dataset = workspace.get_dataset(name)
+    folder = Path(tempfile.mkdtemp(prefix="sfimport-export-"))
+    path = workspace.export(dataset.qualified, fmt, folder / f"{dataset.qualified}.{fmt}")
+    return FileResponse(
+        path,
+        media_type=EXPORT_FORMATS[fmt],
+        filename=path.name,
+        background=BackgroundTask(_remove_export, folder),
+    )
+
+
+def _remove_export(folder: Path) -> None:
+    for child in folder.iterdir():
+        child.unlink(missing_ok=True)
+    folder.rmdir()
+
+
+@router.get("/sql", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def sql_box(request: Request) -> HTMLResponse:
+    return render(request, "sql.html", tab="mydata", title="SQL", sql="", result=None, error=None)
+
+
+@forms.post("/sql", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def run_sql(
+    request: Request, workspace: WorkspaceDep, sql: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    try:
+        result = workspace.query(sql)
+    except SfimportError as error:
+        return render(
+            request, "sql.html", 400, tab="mydata", title="SQL", sql=sql, result=None, error=error
+        )
+    return render(
+        request, "sql.html", tab="mydata", title="SQL", sql=sql, result=result, error=None
+    )

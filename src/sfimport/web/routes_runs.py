@@ -1,0 +1,58 @@
+"""Run pages: live progress of an import or refresh, and the recovery buttons of a failed run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from sfimport.errors import UsageError
+from sfimport.web.dependencies import CsrfChecked, WorkspaceDep, render
+from sfimport.web.error_pages import ACTION_LABELS
+from sfimport.web.routes_connections import see_other, seg
+
+router = APIRouter()
+forms = APIRouter(dependencies=[CsrfChecked])
+
+#: Statuses after which a run changes no more.
+FINAL_STATUSES = frozenset({"complete", "partial", "failed"})
+
+
+@router.get("/runs", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def runs(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    return render(request, "runs.html", tab="runs", title="Runs", runs=workspace.list_runs())
+
+
+@router.get(
+    "/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False, response_model=None
+)
+def run_page(request: Request, run_id: str, workspace: WorkspaceDep) -> HTMLResponse:
+    # Everything shown comes from the engine's run history, so a reload loses nothing.
+    run = workspace.get_run(run_id)
+    events = workspace.run_events(run_id)
+    latest = {getattr(e, "dataset", ""): e for e in events}
+    return render(
+        request,
+        "run.html",
+        tab="runs",
+        title="Import progress",
+        run=run,
+        latest=latest,
+        last_seq=events[-1].seq if events else 0,
+        final=run.status in FINAL_STATUSES,
+    )
+
+
+@forms.post("/runs/{run_id}/resolve", include_in_schema=False)
+def resolve(
+    run_id: str, workspace: WorkspaceDep, action: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    if action not in ("reimport", "continue_without_field"):
+        raise UsageError(
+            f"Unknown action '{action}'; choose one of: "
+            + ", ".join(ACTION_LABELS[a] for a in ("reimport", "continue_without_field"))
+            + "."
+        )
+    new_run = workspace.resolve_field_error(run_id, action)
+    return see_other(f"/runs/{seg(new_run)}")

@@ -1,0 +1,234 @@
+"""The import wizard: Select data, Obfuscate data, Review, Import data.
+
+Each step is a GET that renders from the session's wizard state and a POST that validates,
+stores the choice on the server and 303-redirects to the next step.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from sfimport.errors import SfimportError, UsageError
+from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
+from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
+from sfimport.web.routes_connections import see_other, seg
+from sfimport.web.sessions import WizardState
+
+router = APIRouter()
+forms = APIRouter(dependencies=[CsrfChecked])
+
+NEW_FOLDER = "__new__"
+
+
+def wizard_spec(connection: str, state: WizardState) -> ImportSpec:
+    """The import spec the wizard's choices describe (UsageError when incomplete)."""
+    if not state.folder:
+        raise UsageError("Choose a directory on Select data first.")
+    return ImportSpec(
+        connection=connection,
+        folder=state.folder,
+        start_date=state.start_date,
+        objects=tuple(ObjectChoice(name) for name in state.objects),
+        reports=tuple(state.reports),
+        conceal={name: None for name in state.concealed if name in state.datasets},
+    )
+
+
+@router.get(
+    "/import/{connection}/select",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    response_model=None,
+)
+def select_data(
+    request: Request,
+    connection: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    q: str = "",
+) -> HTMLResponse:
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    search = q.strip() or None
+    return render(
+        request,
+        "wizard_select.html",
+        tab="data",
+        title="Select data",
+        step="select",
+        connection=info,
+        q=q,
+        objects=workspace.list_objects(info.name, search),
+        reports=workspace.list_reports(info.name, search),
+        folders=workspace.list_folders(),
+        state=state,
+        error=None,
+    )
+
+
+@forms.post("/import/{connection}/select", include_in_schema=False, response_model=None)
+async def save_selection(
+    request: Request,
+    connection: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+) -> RedirectResponse | HTMLResponse:
+    form = await request.form()
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    # Items shown on this page replace their earlier choice; items a search hid keep theirs.
+    shown_objects = set(_texts(form, "shown_object"))
+    shown_reports = set(_texts(form, "shown_report"))
+    state.objects = _merge(state.objects, shown_objects, _texts(form, "object"))
+    state.reports = _merge(state.reports, shown_reports, _texts(form, "report"))
+    folder_choice = str(form.get("folder") or "")
+    new_folder = str(form.get("new_folder") or "").strip()
+    start = str(form.get("start_date") or "").strip()
+    q = str(form.get("q") or "")
+    try:
+        folder = new_folder if folder_choice == NEW_FOLDER or not folder_choice else folder_choice
+        state.folder = folder
+        state.start_date = parse_start_date(start) if start else None
+        if form.get("search") is not None:
+            return see_other(f"/import/{seg(info.name)}/select?" + urlencode({"q": q}))
+        if not folder:
+            raise UsageError("Choose a directory: an existing folder or a new folder name.")
+        if not state.datasets:
+            raise UsageError("Select at least one object or report to import.")
+    except SfimportError as error:
+        return render(
+            request,
+            "wizard_select.html",
+            status_code=400,
+            tab="data",
+            title="Select data",
+            step="select",
+            connection=info,
+            q=q,
+            objects=workspace.list_objects(info.name, q.strip() or None),
+            reports=workspace.list_reports(info.name, q.strip() or None),
+            folders=workspace.list_folders(),
+            state=state,
+            error=error,
+        )
+    state.plan = None
+    return see_other(f"/import/{seg(info.name)}/obfuscate")
+
+
+def _texts(form: FormData, key: str) -> list[str]:
+    return [value for value in form.getlist(key) if isinstance(value, str)]
+
+
+def _merge(previous: list[str], shown: set[str], ticked: list[str]) -> list[str]:
+    kept = [name for name in previous if name not in shown]
+    return kept + [name for name in ticked if name not in kept]
+
+
+@router.get(
+    "/import/{connection}/obfuscate",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    response_model=None,
+)
+def obfuscate_data(
+    request: Request, connection: str, workspace: WorkspaceDep, session: SessionDep
+) -> HTMLResponse | RedirectResponse:
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    if not state.datasets:
+        return see_other(f"/import/{seg(info.name)}/select")
+    previews = []
+    for name in state.datasets:
+        columns = list(workspace.default_concealed_columns(info.name, name))
+        sample = workspace.conceal_sample(info.name, name, columns) if columns else []
+        previews.append({"name": name, "columns": columns, "sample": _sample_rows(sample)})
+    return render(
+        request,
+        "wizard_obfuscate.html",
+        tab="data",
+        title="Obfuscate data",
+        step="obfuscate",
+        connection=info,
+        state=state,
+        previews=previews,
+    )
+
+
+def _sample_rows(sample: Any) -> list[dict[str, str]]:
+    """Sample rows as column -> how a concealed value looks (a pair reads "shape → value")."""
+    rows: list[dict[str, str]] = []
+    for row in sample:
+        shown: dict[str, str] = {}
+        for column, value in dict(row).items():
+            if isinstance(value, tuple):
+                value = " → ".join(str(v) for v in value if v is not None)
+            shown[str(column)] = "" if value is None else str(value)
+        rows.append(shown)
+    return rows
+
+
+@forms.post("/import/{connection}/obfuscate", include_in_schema=False)
+def save_obfuscation(
+    connection: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    conceal: Annotated[list[str] | None, Form()] = None,
+) -> RedirectResponse:
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    state.concealed = [name for name in conceal or [] if name in state.datasets]
+    state.plan = None
+    return see_other(f"/import/{seg(info.name)}/review")
+
+
+@router.get(
+    "/import/{connection}/review",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    response_model=None,
+)
+def review(
+    request: Request, connection: str, workspace: WorkspaceDep, session: SessionDep
+) -> HTMLResponse | RedirectResponse:
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    if not state.datasets or not state.folder:
+        return see_other(f"/import/{seg(info.name)}/select")
+    plan = workspace.build_plan(wizard_spec(info.name, state))
+    state.plan = plan
+    return render(
+        request,
+        "wizard_review.html",
+        tab="data",
+        title="Review",
+        step="review",
+        connection=info,
+        state=state,
+        plan=plan,
+    )
+
+
+@router.get("/import/{connection}/spec.toml", include_in_schema=False)
+def download_spec(connection: str, session: SessionDep) -> PlainTextResponse:
+    """The wizard's choices as a spec file for ``sfimport import --spec``."""
+    spec = wizard_spec(connection, session.wizard(connection))
+    return PlainTextResponse(
+        spec.to_toml(),
+        media_type="application/toml",
+        headers={"Content-Disposition": 'attachment; filename="import.toml"'},
+    )
+
+
+@forms.post("/import/{connection}/start", include_in_schema=False)
+def start_import(connection: str, workspace: WorkspaceDep, session: SessionDep) -> RedirectResponse:
+    info = workspace.get_connection(connection)
+    state = session.wizard(info.name)
+    plan = state.plan or workspace.build_plan(wizard_spec(info.name, state))
+    run_id = workspace.start_import(plan)
+    session.wizards.pop(info.name, None)
+    return see_other(f"/runs/{seg(run_id)}")

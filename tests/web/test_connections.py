@@ -1,0 +1,136 @@
+"""Connections: New connection, Salesforce's Allow or Deny, the permission check, the
+connection page's buttons."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import connect, csrf_of
+from tests.web.fake_workspace import FakeWorkspace
+
+
+def test_next_on_new_connection_redirects_to_salesforce_login(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    token = csrf_of(client)
+    response = client.post(
+        "/connections/new",
+        data={"csrf_token": token, "name": "Sales org"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("https://login.example/services/oauth2/")
+
+
+def test_use_sandbox_sends_the_person_to_the_sandbox_login(client: TestClient) -> None:
+    token = csrf_of(client)
+    response = client.post(
+        "/connections/new",
+        data={"csrf_token": token, "name": "Sandbox", "sandbox": "true"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"].startswith("https://test.example/")
+
+
+def test_a_my_domain_login_url_is_used_when_given(client: TestClient) -> None:
+    token = csrf_of(client)
+    response = client.post(
+        "/connections/new",
+        data={"csrf_token": token, "name": "Acme", "login_url": "https://acme.my.example"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"].startswith("https://acme.my.example/")
+
+
+def test_an_empty_connector_name_is_asked_for_again(client: TestClient) -> None:
+    token = csrf_of(client)
+    response = client.post("/connections/new", data={"csrf_token": token, "name": " "})
+    assert response.status_code == 400
+    assert "Enter a connector name" in response.text
+
+
+def test_after_allow_the_connection_page_shows_the_permission_check(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    workspace.missing_permissions = {"Run Reports"}
+    connect(client)
+    page = client.get("/connections/Sales org?connected=1").text
+    assert "Connected to Salesforce" in page
+    assert "Permission check" in page
+    assert "missing 1 permission" in page
+    assert "importing reports" in page  # what the missing permission blocks
+
+
+def test_deny_lands_back_with_a_clear_message(client: TestClient, workspace: FakeWorkspace) -> None:
+    token = csrf_of(client)
+    r = client.post(
+        "/connections/new", data={"csrf_token": token, "name": "Sales org"}, follow_redirects=False
+    )
+    state = r.headers["location"].split("state=")[1]
+    page = client.get(
+        f"/oauth/callback?error=access_denied&error_description=end-user+denied+authorization"
+        f"&state={state}"
+    )
+    assert page.status_code == 403
+    assert "You chose Deny" in page.text
+    assert 'value="Sales org"' in page.text  # the name is kept for another try
+    assert workspace.connections == {}
+
+
+def test_connection_page_shows_status_owner_org_sandbox_and_api_gauge(
+    client: TestClient,
+) -> None:
+    connect(client, sandbox=True)
+    page = client.get("/connections/Sales org").text
+    for text in (
+        "active",
+        "local",
+        "00D000000000001AAA",
+        "Sandbox</dt><dd>Yes",
+        "<meter",
+        "120 used of 15,000",
+        "Test connection",
+        "Re-authorise",
+        "Delete",
+    ):
+        assert text in page, text
+
+
+def test_test_connection_refreshes_api_usage(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, "/connections/Sales org")
+    page = client.post("/connections/Sales org/test", data={"csrf_token": token}).text
+    assert "121 used of 15,000" in page
+    assert "Permission check" in page
+
+
+def test_reauthorise_goes_back_to_salesforce_for_the_same_connection(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client, sandbox=True)
+    token = csrf_of(client, "/connections/Sales org")
+    r = client.post(
+        "/connections/Sales org/reauthorize", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("https://test.example/")
+    state = r.headers["location"].split("state=")[1]
+    assert client.get(f"/oauth/callback?code=x&state={state}").status_code == 200
+
+
+def test_delete_asks_first_then_revokes(client: TestClient, workspace: FakeWorkspace) -> None:
+    connect(client)
+    confirm = client.get("/connections/Sales org/delete").text
+    assert "revokes its access" in confirm
+    assert workspace.deleted == []
+    token = csrf_of(client, "/connections/Sales org/delete")
+    page = client.post("/connections/Sales org/delete", data={"csrf_token": token})
+    assert page.url.path == "/connections"
+    assert "access revoked" in page.text
+    assert workspace.deleted == ["Sales org"]
+
+
+def test_an_unknown_connection_is_a_plain_not_found_page(client: TestClient) -> None:
+    page = client.get("/connections/Nope")
+    assert page.status_code == 404
+    assert "No connection named" in page.text

@@ -1,0 +1,155 @@
+"""The wizard: Select data (search, directory, start date), Obfuscate data, Review, Import data."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import connect, csrf_of
+from tests.web.fake_workspace import FakeWorkspace
+
+SELECT = "/import/Sales org/select"
+
+
+def test_typing_lead_finds_lead_with_its_field_count(client: TestClient) -> None:
+    connect(client)
+    page = client.get(SELECT, params={"q": "lead"}).text
+    assert 'value="Lead"' in page
+    assert 'value="Account"' not in page
+    assert "<td>30</td>" in page  # Lead's field count
+    assert "Leads by Source" in page
+
+
+def test_search_keeps_choices_made_before_the_search(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    r = client.post(
+        SELECT,
+        data={
+            "csrf_token": token,
+            "shown_object": ["Account", "Lead"],
+            "object": "Account",
+            "q": "lead",
+            "search": "1",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"].endswith("select?q=lead")
+    client.post(
+        SELECT,
+        data={
+            "csrf_token": token,
+            "shown_object": "Lead",
+            "object": "Lead",
+            "q": "lead",
+            "search": "1",
+        },
+    )
+    page = client.get(SELECT).text
+    assert "Selected: Account, Lead" in page
+
+
+def test_next_without_a_directory_explains_what_is_missing(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    page = client.post(SELECT, data={"csrf_token": token, "object": "Lead"})
+    assert page.status_code == 400
+    assert "Choose a directory" in page.text
+
+
+def test_a_malformed_start_date_is_refused_with_the_expected_format(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    page = client.post(
+        SELECT,
+        data={
+            "csrf_token": token,
+            "object": "Lead",
+            "new_folder": "Sales",
+            "start_date": "31/01/2024",
+        },
+    )
+    assert page.status_code == 400
+    assert "YYYY-MM-DD" in page.text
+
+
+def test_next_without_any_data_set_asks_for_one(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    page = client.post(SELECT, data={"csrf_token": token, "new_folder": "Sales"})
+    assert "Select at least one" in page.text
+
+
+def _select(client: TestClient, token: str) -> None:
+    r = client.post(
+        SELECT,
+        data={
+            "csrf_token": token,
+            "shown_object": ["Account", "Contact", "Lead", "Invoice__c"],
+            "object": ["Lead", "Contact"],
+            "shown_report": "Leads by Source",
+            "report": "Leads by Source",
+            "folder": "__new__",
+            "new_folder": "Sales",
+            "start_date": "2024-01-01",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/import/Sales%20org/obfuscate"
+
+
+def test_obfuscate_data_shows_columns_to_conceal_and_a_sample(client: TestClient) -> None:
+    connect(client)
+    _select(client, csrf_of(client, SELECT))
+    page = client.get("/import/Sales org/obfuscate").text
+    assert 'name="conceal" value="Contact"' in page
+    assert "<code>Email</code>" in page
+    assert "Emai 3f9a2c1b7d00" in page  # how a concealed value looks
+
+
+def test_review_lists_rows_fields_concealed_columns_and_api_calls(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    _select(client, token)
+    r = client.post("/import/Sales org/obfuscate", data={"csrf_token": token, "conceal": "Contact"})
+    assert r.url.path == "/import/Sales org/review"
+    page = r.text
+    assert "Contact" in page and "<code>Phone</code>" in page
+    assert "about <strong>15</strong> API calls" in page
+    assert "<strong>14,880</strong> the org has left today" in page
+    assert "2024-01-01" in page
+    assert "does not apply to Leads by Source" in page
+
+
+def test_import_data_starts_the_reviewed_plan_and_shows_the_run(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    _select(client, token)
+    client.post("/import/Sales org/obfuscate", data={"csrf_token": token, "conceal": "Contact"})
+    page = client.post("/import/Sales org/start", data={"csrf_token": token})
+    assert page.url.path.startswith("/runs/")
+    plan = workspace.started_plans[0]
+    assert plan.spec.folder == "Sales"
+    assert [o.name for o in plan.spec.objects] == ["Lead", "Contact"]
+    assert plan.spec.reports == ("Leads by Source",)
+    assert dict(plan.spec.conceal) == {"Contact": None}
+    assert "Import progress" in page.text
+
+
+def test_the_spec_file_reproduces_the_wizard_choices(client: TestClient) -> None:
+    from sfimport.extract.spec import ImportSpec
+
+    connect(client)
+    _select(client, csrf_of(client, SELECT))
+    text = client.get("/import/Sales org/spec.toml").text
+    spec = ImportSpec.from_toml(text)
+    assert spec.folder == "Sales" and spec.reports == ("Leads by Source",)
+
+
+def test_review_before_select_data_goes_back_to_select_data(client: TestClient) -> None:
+    connect(client)
+    assert client.get("/import/Sales org/review").url.path == SELECT

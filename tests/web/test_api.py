@@ -1,0 +1,62 @@
+"""The JSON API: the same actions as the pages, described by the OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import connect
+from tests.web.fake_workspace import FakeWorkspace
+
+
+def test_openapi_describes_connections_catalog_plans_runs_and_datasets(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/connections",
+        "/api/connections/{name}/objects",
+        "/api/plans",
+        "/api/runs",
+        "/api/runs/{run_id}/events",
+        "/api/datasets",
+        "/api/datasets/{name}/preview",
+        "/api/query",
+    ):
+        assert path in paths, path
+    assert not any(p.startswith("/import") for p in paths)  # pages stay out of the API doc
+
+
+def test_a_script_can_plan_start_and_follow_an_import(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    spec = {
+        "connection": "Sales org",
+        "folder": "Sales",
+        "objects": [{"name": "Lead"}],
+        "conceal": {"Lead": None},
+    }
+    plan = client.post("/api/plans", json=spec).json()
+    assert plan["datasets"][0]["expected_rows"] == 42
+    assert plan["datasets"][0]["concealed"] == ["Name", "Email"]
+    run_id = client.post("/api/runs", json=spec).json()["run_id"]
+    assert client.get(f"/api/runs/{run_id}").json()["status"] == "complete"
+    names = [d["qualified"] for d in client.get("/api/datasets").json()]
+    assert names == ["Sales.Lead"]
+    preview = client.get("/api/datasets/Sales.Lead/preview").json()
+    assert preview["columns"][0] == ["Id", "VARCHAR"]
+
+
+def test_an_invalid_spec_is_a_usage_error(client: TestClient) -> None:
+    connect(client)
+    response = client.post("/api/plans", json={"connection": "Sales org", "folder": "S"})
+    assert response.status_code == 400
+    assert "at least one object or report" in response.json()["message"]
+
+
+def test_authorize_returns_the_salesforce_url_for_a_browser(client: TestClient) -> None:
+    body = client.post("/api/connections/authorize", json={"name": "Scripted"}).json()
+    assert body["authorize_url"].startswith("https://login.example/")
+
+
+def test_a_read_only_query_over_the_api(client: TestClient) -> None:
+    body = client.post("/api/query", json={"sql": "select 42 as n"}).json()
+    assert body["rows"] == [[42]]

@@ -1,0 +1,84 @@
+"""A killed import leaves My Data exactly as it was: nothing staged is ever visible."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.extract.workspace import Workspace
+from sfimport.settings import Settings
+from tests.extract.fake_org import FakeOrg, client_for, make_records
+
+REPO = Path(__file__).resolve().parents[2]
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from sfimport.extract.spec import ImportSpec, ObjectChoice
+    from sfimport.extract.workspace import Workspace
+    from sfimport.settings import Settings
+    from tests.extract.fake_org import FakeOrg, client_for, make_records
+
+    home, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    org = FakeOrg(make_records(30), page_size=5)
+    serve = org.handler
+    served = []
+
+    def slow(request):
+        response = serve(request)
+        if "/query/01g" in str(request.url):
+            served.append(1)
+            if len(served) == 3:
+                marker.write_text("mid-run")
+                time.sleep(60)
+        return response
+
+    org.handler = slow
+    workspace = Workspace(Settings(home=home), client_factory=client_for(org))
+    spec = ImportSpec(connection="acme", folder="Sales", objects=(ObjectChoice("Contact"),))
+    workspace.run_import(workspace.build_plan(spec))
+    """
+)
+
+
+def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    workspace = Workspace(Settings(home=home), client_factory=client_for(FakeOrg(make_records(4))))
+    spec = ImportSpec(connection="acme", folder="Sales", objects=(ObjectChoice("Contact"),))
+    workspace.run_import(workspace.build_plan(spec))
+    before = workspace.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows
+    assert len(before) == 4
+
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(home), str(marker)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert child.poll() is None, "the child import ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        staged = list((home / "staging").rglob("*.parquet"))
+        assert staged, "the child should have staged rows before the kill"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+    after = Workspace(Settings(home=home), client_factory=client_for(FakeOrg([])))
+    assert after.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows == before
+    assert after.get_dataset("Sales.Contact").row_count == 4
+    interrupted = after.list_runs()[0]
+    assert interrupted.status == "failed" and interrupted.error is not None
+    assert not list((home / "staging").rglob("*.parquet"))

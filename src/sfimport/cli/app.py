@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from sfimport import __version__
-from sfimport.cli import demo_cmd, emulator_cmd
+from sfimport.cli import (
+    catalog_cmd,
+    connections_cmd,
+    demo_cmd,
+    emulator_cmd,
+    import_cmd,
+    mydata_cmd,
+    runs_cmd,
+    serve_cmd,
+)
+from sfimport.cli.context import state_of
+from sfimport.cli.edge import SfimportGroup
+from sfimport.cli.output import EXIT_CODES_HELP
 
 app = typer.Typer(
     name="sfimport",
+    cls=SfimportGroup,
     help="Import Salesforce objects and reports into My Data, an embedded analytics workspace.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -24,19 +41,49 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        callback=_print_version,
-        is_eager=True,
-        help="Print the version and exit.",
-    ),
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="SFIMPORT_HOME",
+            show_envvar=True,
+            help="The data folder (My Data, connections, runs) (default: ~/.sfimport).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print nothing but JSON on stdout (also a per-command flag)."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Import Salesforce objects and reports into My Data."""
+    state = state_of(ctx)
+    if home is not None:
+        state.home = home
+    state.json = state.json or as_json
+    state.debug = state.debug or debug
 
 
-demo_cmd.register(app)
-emulator_cmd.register(app)
+for _group in (
+    connections_cmd,
+    catalog_cmd,
+    import_cmd,
+    mydata_cmd,
+    runs_cmd,
+    serve_cmd,
+    demo_cmd,
+    emulator_cmd,
+):
+    _group.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,330 @@
+"""Connections: `connect`, `connections`, `check` and `disconnect`.
+
+`connect` runs OAuth's authorization-code flow with a loopback redirect (the browser, or a URL
+printed for a person to open), or stores a refresh token obtained elsewhere (headless servers).
+No token is ever printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Protocol, cast
+
+import typer
+
+from sfimport.cli.context import CliState
+from sfimport.cli.oauth_loopback import LoopbackCallback
+from sfimport.cli.options import ConnectionName, JsonFlag, command_state
+from sfimport.cli.output import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    emit_json,
+    print_pairs,
+    print_table,
+    say,
+)
+from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
+
+
+class ConnectionInfo(Protocol):
+    """What the CLI shows of a connection (the engine's ConnectionInfo; never tokens)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def org_id(self) -> str | None: ...
+    @property
+    def instance_url(self) -> str: ...
+    @property
+    def is_sandbox(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def api_used(self) -> int | None: ...
+    @property
+    def api_max(self) -> int | None: ...
+
+
+class PermissionItem(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def present(self) -> bool | None: ...
+    @property
+    def blocks(self) -> str: ...
+
+
+class PermissionReport(Protocol):
+    @property
+    def items(self) -> Sequence[PermissionItem]: ...
+    @property
+    def missing(self) -> Sequence[PermissionItem]: ...
+
+
+class PendingAuthorization(Protocol):
+    @property
+    def authorize_url(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+
+
+class DeleteResult(Protocol):
+    @property
+    def revoked(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
+
+
+class ConnectionsPort(Protocol):
+    """The connection half of the Workspace contract (docs: engine-contract.md)."""
+
+    def begin_authorization(
+        self,
+        name: str,
+        *,
+        sandbox: bool = False,
+        login_url: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> PendingAuthorization: ...
+    def complete_authorization(
+        self,
+        *,
+        state: str,
+        code: str | None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> ConnectionInfo: ...
+    def connect_with_refresh_token(
+        self, name: str, refresh_token: str, *, sandbox: bool = False, login_url: str | None = None
+    ) -> ConnectionInfo: ...
+    def list_connections(self) -> Sequence[ConnectionInfo]: ...
+    def check_permissions(self, name: str) -> PermissionReport: ...
+    def delete_connection(self, name: str) -> DeleteResult: ...
+
+
+def _connections(state: CliState) -> ConnectionsPort:
+    # TRANSITIONAL: the Workspace does not have the contract's connection methods yet; they are
+    # called by name, and the fake-backed tests pin the behaviour until they land.
+    return cast(ConnectionsPort, state.workspace())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("connect", epilog=EXIT_CODES_HELP)(connect)
+    app.command("connections", epilog=EXIT_CODES_HELP)(connections)
+    app.command("check", epilog=EXIT_CODES_HELP)(check)
+    app.command("disconnect", epilog=EXIT_CODES_HELP)(disconnect)
+
+
+def connect(
+    ctx: typer.Context,
+    name: ConnectionName,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="A sandbox org (login at test.salesforce.com).")
+    ] = False,
+    login_url: Annotated[
+        str | None,
+        typer.Option(
+            "--login-url", help="A My Domain login URL, e.g. https://acme.my.salesforce.com."
+        ),
+    ] = None,
+    no_browser: Annotated[
+        bool,
+        typer.Option("--no-browser", help="Print the login URL instead of opening a browser."),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the login to finish in the browser.")
+    ] = 300.0,
+    callback_port: Annotated[
+        int,
+        typer.Option(
+            help="Port of the loopback redirect http://127.0.0.1:PORT/oauth/callback (0: any "
+            "free port). Set it when your Connected App only allows one callback URL."
+        ),
+    ] = 0,
+    refresh_token: Annotated[
+        str | None,
+        typer.Option(
+            "--refresh-token",
+            envvar="SFIMPORT_REFRESH_TOKEN",
+            show_envvar=True,
+            show_default=False,
+            help="Connect headlessly with a refresh token instead of a browser; '-' reads it "
+            "from stdin so it stays out of the shell history.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect a Salesforce org: log in through the browser, or use a refresh token.
+
+    Afterwards the Salesforce user's permissions are checked and anything missing is listed.
+    """
+    state = command_state(ctx, as_json)
+    workspace = _connections(state)
+    if refresh_token is not None:
+        token = _read_token(state) if refresh_token == "-" else refresh_token.strip()
+        if not token:
+            raise UsageError("The refresh token is empty.", remedy="Pass the token, or '-'.")
+        info = workspace.connect_with_refresh_token(
+            name, token, sandbox=sandbox, login_url=login_url
+        )
+    else:
+        info = _browser_login(state, name, sandbox, login_url, no_browser, timeout, callback_port)
+    report = workspace.check_permissions(info.name)
+    if state.json:
+        emit_json(state, {"connection": info, "permissions": report})
+        return
+    say(state, f"Connected '{info.name}' as {info.username}.")
+    _print_connection(state, info)
+    _print_permissions(state, report)
+
+
+def _read_token(state: CliState) -> str:
+    if state.read_stdin is not None:
+        return state.read_stdin().strip()
+    return sys.stdin.readline().strip()
+
+
+def _browser_login(
+    state: CliState,
+    name: str,
+    sandbox: bool,
+    login_url: str | None,
+    no_browser: bool,
+    timeout: float,
+    callback_port: int,
+) -> ConnectionInfo:
+    workspace = _connections(state)
+    try:
+        loopback = LoopbackCallback(port=callback_port)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot listen on 127.0.0.1:{callback_port} for the login redirect: {exc.strerror}.",
+            remedy="Choose another --callback-port, or 0 for any free port.",
+        ) from exc
+    with loopback:
+        pending = workspace.begin_authorization(
+            name, sandbox=sandbox, login_url=login_url, redirect_uri=loopback.redirect_uri
+        )
+        # The URL goes to stderr in JSON mode so that stdout stays one JSON document.
+        console = state.err if state.json else state.out
+        opened = False if no_browser else state.open_browser(pending.authorize_url)
+        lead = (
+            "Opened the Salesforce login in your browser; if it did not appear, open:"
+            if opened
+            else "Open this URL to log in to Salesforce and allow access:"
+        )
+        console.print(lead, markup=False)
+        console.print(pending.authorize_url, markup=False, highlight=False, soft_wrap=True)
+        console.print(f"Waiting up to {timeout:g} s for the login...", markup=False)
+        result = loopback.wait(timeout)
+    if result is None:
+        raise SfimportError(
+            f"No answer from Salesforce's login page within {timeout:g} seconds.",
+            remedy="Run 'sfimport connect' again and finish the login in the browser, or use "
+            "--refresh-token on a machine without a browser.",
+        )
+    if result.state != pending.state and not result.error:
+        raise AuthorizationDenied(
+            "The login answer does not belong to this connection attempt (state mismatch)."
+        )
+    return workspace.complete_authorization(
+        state=result.state or "",
+        code=result.code,
+        error=result.error,
+        error_description=result.error_description,
+    )
+
+
+def connections(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the connections of this data folder, their status and API usage today."""
+    state = command_state(ctx, as_json)
+    items = _connections(state).list_connections()
+    if state.json:
+        emit_json(state, {"connections": items})
+        return
+    print_table(
+        state,
+        ["Name", "User", "Org", "Sandbox", "Status", "API used", "Instance"],
+        [
+            (
+                c.name,
+                c.username,
+                c.org_id,
+                c.is_sandbox,
+                c.status,
+                _usage(c.api_used, c.api_max),
+                c.instance_url,
+            )
+            for c in items
+        ],
+        empty="No connections yet. Create one with 'sfimport connect NAME'.",
+    )
+
+
+def check(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -> None:
+    """Check the Salesforce user's permissions; exit 1 if any is missing."""
+    state = command_state(ctx, as_json)
+    report = _connections(state).check_permissions(name)
+    if state.json:
+        emit_json(state, {"connection": name, "permissions": report})
+    else:
+        _print_permissions(state, report)
+    if report.missing:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def disconnect(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -> None:
+    """Delete a connection; its token is revoked at Salesforce first."""
+    state = command_state(ctx, as_json)
+    result = _connections(state).delete_connection(name)
+    if state.json:
+        emit_json(state, {"connection": name, "deleted": True, "result": result})
+        return
+    say(state, f"Deleted connection '{name}'." + (f" {result.message}" if result.message else ""))
+
+
+def _usage(used: int | None, maximum: int | None) -> str:
+    if used is None or maximum is None:
+        return ""
+    return f"{used:,}/{maximum:,}"
+
+
+def _print_connection(state: CliState, info: ConnectionInfo) -> None:
+    print_pairs(
+        state,
+        [
+            ("Name", info.name),
+            ("User", info.username),
+            ("Org", info.org_id),
+            ("Instance", info.instance_url),
+            ("Sandbox", info.is_sandbox),
+            ("Status", info.status),
+            ("API used today", _usage(info.api_used, info.api_max)),
+        ],
+    )
+
+
+def _print_permissions(state: CliState, report: PermissionReport) -> None:
+    print_table(
+        state,
+        ["Permission", "Granted", "Without it"],
+        [
+            (item.name, "unknown" if item.present is None else item.present, _blocks(item))
+            for item in report.items
+        ],
+    )
+    if report.missing:
+        say(state, f"Missing: {', '.join(_names(report.missing))}.")
+    else:
+        say(state, "All permissions sfimport needs are granted.")
+
+
+def _names(missing: Sequence[PermissionItem]) -> list[str]:
+    return [item.name for item in missing]
+
+
+def _blocks(item: PermissionItem) -> str:
+    return "" if item.present else item.blocks

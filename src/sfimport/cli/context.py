@@ -1,0 +1,90 @@
+"""The state one `sfimport` invocation carries: settings, the Workspace, the consoles, output mode.
+
+Everything a command touches from outside (the Workspace, the consoles, the browser, whether stdout
+is a terminal) comes through :class:`CliState`, so tests build one on a temporary data folder and an
+emulator transport and pass it as Typer's ``obj``.
+"""
+
+from __future__ import annotations
+
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from typer._click import Context as ClickContext
+
+from sfimport.settings import Settings
+
+if TYPE_CHECKING:
+    from sfimport.extract.workspace import Workspace
+
+
+def _real_workspace(settings: Settings) -> Workspace:
+    # Imported on first use: `sfimport --help` must not load DuckDB, Arrow and the engine.
+    from sfimport.extract.workspace import Workspace
+
+    return Workspace(settings)
+
+
+def _open_browser(url: str) -> bool:
+    return webbrowser.open(url)
+
+
+@dataclass
+class CliState:
+    """One invocation's dependencies; ``json`` and ``debug`` are set from the command line."""
+
+    settings: Settings | None = None
+    workspace_factory: Callable[[Settings], Workspace] = _real_workspace
+    #: ``None`` means "ask the console": true on a terminal, false under a pipe or CliRunner.
+    terminal: bool | None = None
+    open_browser: Callable[[str], bool] = _open_browser
+    #: Read a secret from standard input (``--refresh-token -``); injectable for tests.
+    read_stdin: Callable[[], str] | None = None
+    json: bool = False
+    debug: bool = False
+    home: Path | None = None
+    _workspace: Workspace | None = field(default=None, repr=False)
+    _out: Console | None = field(default=None, repr=False)
+    _err: Console | None = field(default=None, repr=False)
+
+    def get_settings(self) -> Settings:
+        if self.settings is None:
+            self.settings = Settings() if self.home is None else Settings(home=self.home)
+        elif self.home is not None and self.settings.home != self.home:
+            self.settings = self.settings.model_copy(update={"home": self.home})
+        return self.settings
+
+    def workspace(self) -> Workspace:
+        """The Workspace of the data folder, built on first use."""
+        if self._workspace is None:
+            self._workspace = self.workspace_factory(self.get_settings())
+        return self._workspace
+
+    @property
+    def out(self) -> Console:
+        """Standard output (resolved when first used, so CliRunner's capture is honoured)."""
+        if self._out is None:
+            self._out = Console(soft_wrap=True, highlight=False)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            self._err = Console(stderr=True, soft_wrap=True, highlight=False)
+        return self._err
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.out.is_terminal if self.terminal is None else self.terminal
+
+
+def state_of(ctx: ClickContext) -> CliState:
+    """The invocation's state, created by the root callback (or passed in by a test as ``obj``)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj

@@ -1,0 +1,224 @@
+"""My Data: `datasets`, `preview`, `export`, `sql`, `refresh` and `schedule`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sfimport.cli.context import CliState
+from sfimport.cli.options import JsonFlag, command_state
+from sfimport.cli.output import (
+    EXIT_CODES_HELP,
+    emit_json,
+    exit_code_for_status,
+    print_pairs,
+    print_table,
+    say,
+    to_jsonable,
+)
+from sfimport.cli.progress import progress_listener
+from sfimport.cli.runs_cmd import print_run, run_json
+from sfimport.errors import UsageError
+
+if TYPE_CHECKING:
+    from sfimport.extract.workspace import PreviewResult
+
+DatasetName = Annotated[
+    str, typer.Argument(metavar="DATASET", help="A data set, as Folder.Name or a unique Name.")
+]
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def register(app: typer.Typer) -> None:
+    for name, command in (
+        ("datasets", datasets),
+        ("preview", preview),
+        ("export", export),
+        ("sql", sql),
+        ("refresh", refresh),
+        ("schedule", schedule),
+    ):
+        app.command(name, epilog=EXIT_CODES_HELP)(command)
+
+
+def datasets(
+    ctx: typer.Context,
+    folder: Annotated[str | None, typer.Option("--folder", "-f", help="Only this folder.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the data sets in My Data with row counts, source, concealed columns and status."""
+    state = command_state(ctx, as_json)
+    items = state.workspace().list_datasets(folder)
+    if state.json:
+        emit_json(state, {"datasets": items})
+        return
+    print_table(
+        state,
+        ["Data set", "Kind", "Source", "Connection", "Rows", "Concealed", "Last import", "Status"],
+        [
+            (
+                d.qualified,
+                d.kind,
+                d.source,
+                d.connection,
+                f"{d.row_count:,}",
+                ", ".join(d.concealed),
+                d.last_import_at,
+                d.status if not d.incomplete_reason else f"{d.status}: {d.incomplete_reason}",
+            )
+            for d in items
+        ],
+        empty="My Data is empty. Import something with 'sfimport import'.",
+    )
+
+
+def preview(
+    ctx: typer.Context,
+    dataset: DatasetName,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many rows.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the first rows of a data set and its column types."""
+    state = command_state(ctx, as_json)
+    result = state.workspace().preview(dataset, limit=limit)
+    _print_result(state, result, {"dataset": dataset})
+
+
+def sql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(metavar="SQL", help="A read-only SQL query.")],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a read-only SQL query over My Data (folders are schemas: "Sales"."Lead")."""
+    state = command_state(ctx, as_json)
+    result = state.workspace().query(query, limit=limit)
+    _print_result(state, result, {"sql": query})
+
+
+def export(
+    ctx: typer.Context,
+    dataset: DatasetName,
+    output: Annotated[Path, typer.Option("--output", "-O", help="The file to write.")],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="csv or parquet (default: from the file's extension)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Export a data set to a CSV or Parquet file."""
+    state = command_state(ctx, as_json)
+    chosen = fmt.value if fmt is not None else _format_from_suffix(output)
+    path = state.workspace().export(dataset, chosen, output)
+    if state.json:
+        emit_json(state, {"dataset": dataset, "format": chosen, "path": path})
+        return
+    say(state, f"Exported {dataset} to {path} ({chosen}).")
+
+
+def refresh(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[DATASET]...", help="Data sets to refresh."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Refresh every data set.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bring data sets up to date with Salesforce (only what changed since the last import)."""
+    state = command_state(ctx, as_json)
+    if bool(names) == all_:
+        raise UsageError(
+            "Name the data sets to refresh, or pass --all (not both).",
+            remedy="List data sets with 'sfimport datasets'.",
+        )
+    with progress_listener(state) as on_event:
+        result = state.workspace().refresh(names or None, all=all_, on_event=on_event)
+    if state.json:
+        emit_json(state, {"run": run_json(result.run)})
+    else:
+        print_run(state, result.run)
+    raise typer.Exit(exit_code_for_status(result.status))
+
+
+def schedule(
+    ctx: typer.Context,
+    dataset: DatasetName,
+    every: Annotated[
+        str,
+        typer.Option(
+            "--every",
+            metavar="1h|1d|CRON",
+            help="How often: an interval such as 1h or 1d, or a cron expression "
+            "('0 6 * * 1-5'). Refreshes run while 'sfimport serve' or 'demo' is running.",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Refresh a data set on a schedule."""
+    state = command_state(ctx, as_json)
+    info = state.workspace().set_schedule(dataset, every)
+    if state.json:
+        emit_json(state, {"schedule": info})
+        return
+    say(state, f"Scheduled {dataset} to refresh every {every}.")
+    data = to_jsonable(info)
+    if isinstance(data, dict):
+        print_pairs(state, [(str(k), v) for k, v in data.items()])
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("csv", "parquet"):
+        return suffix
+    if suffix == "pq":
+        return "parquet"
+    raise UsageError(
+        f"Cannot tell the format of {path.name!r} from its extension.",
+        remedy="Pass --format csv or --format parquet.",
+    )
+
+
+def _print_result(state: CliState, result: PreviewResult, about: dict[str, object]) -> None:
+    columns = list(result.columns)
+    if state.json:
+        emit_json(
+            state,
+            {
+                **about,
+                "columns": [{"name": n, "type": t} for n, t in columns],
+                "rows": [list(r) for r in result.rows],
+            },
+        )
+        return
+    headers = [n for n, _ in columns]
+    if state.is_terminal:
+        print_table(state, [f"{n}\n{t}" for n, t in columns], result.rows, empty="No rows.")
+        say(state, f"{len(result.rows):,} rows.")
+        return
+    # Not a terminal: CSV, so the output can be piped into other tools as it is.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([_csv_value(v) for v in row] for row in result.rows)
+    state.out.file.write(buffer.getvalue())
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)

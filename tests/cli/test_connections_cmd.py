@@ -1,0 +1,168 @@
+"""`connect`, `connections`, `check`, `disconnect` against a stand-in Workspace."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from typer.testing import CliRunner
+
+from sfimport.cli import app
+from sfimport.cli.context import CliState
+from tests.cli.conftest import Invoke
+from tests.cli.fake_workspace import FakeWorkspace
+
+SECRET = "5Aep861-very-secret-refresh-token"
+
+
+def test_connect_with_a_refresh_token_from_stdin_never_prints_it(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    result = invoke(["connect", "ci", "--refresh-token", "-"], input=SECRET + "\n")
+    assert result.exit_code == 0, result.output
+    assert fake.tokens == [SECRET]
+    assert "Connected 'ci' as admin@acme.example." in result.stdout
+    assert "All permissions sfimport needs are granted." in result.stdout
+    assert SECRET not in result.output
+
+
+def test_connect_with_a_refresh_token_from_the_environment(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["connect", "ci", "--json"],
+        env={"SFIMPORT_REFRESH_TOKEN": SECRET},
+        obj=CliState(workspace_factory=lambda s: fake, terminal=False),
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["connection"]["name"] == "ci"
+    assert body["permissions"]["items"][0]["present"] is True
+    assert SECRET not in result.output
+
+
+def test_connect_with_an_empty_token_is_a_usage_error(invoke: Invoke) -> None:
+    result = invoke(["connect", "ci", "--refresh-token", "-"], input="\n")
+    assert result.exit_code == 2
+    assert "Error: The refresh token is empty." in result.stderr
+
+
+def _follow_redirect(
+    params: dict[str, str],
+) -> tuple[list[str], Callable[[str], bool], list[threading.Thread]]:
+    """An 'open browser' that plays Salesforce: it redirects to the loopback callback."""
+    opened: list[str] = []
+
+    def open_browser(url: str) -> bool:
+        opened.append(url)
+        redirect = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+
+        def visit() -> None:
+            with urllib.request.urlopen(f"{redirect}?{query}", timeout=5) as response:
+                assert response.status == 200
+
+        thread = threading.Thread(target=visit)
+        thread.start()
+        threads.append(thread)
+        return True
+
+    threads: list[threading.Thread] = []
+    return opened, open_browser, threads
+
+
+def test_connect_opens_the_browser_and_completes_on_the_loopback_redirect(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    opened, open_browser, threads = _follow_redirect({"code": "abc", "state": "state-123"})
+    result = invoke(["connect", "prod2", "--timeout", "5"], open_browser=open_browser)
+    for thread in threads:
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert opened and "redirect_uri=http://127.0.0.1:" in opened[0]
+    assert "/oauth/callback" in opened[0]
+    assert fake.completed == [{"state": "state-123", "code": "abc", "error": None}]
+    assert "Connected 'prod2'" in result.stdout
+
+
+def test_connect_when_the_person_denies_access_says_so_and_exits_1(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    _, open_browser, threads = _follow_redirect(
+        {"error": "access_denied", "error_description": "end-user+denied+authorization"}
+    )
+    result = invoke(["connect", "prod2", "--timeout", "5"], open_browser=open_browser)
+    for thread in threads:
+        thread.join()
+    assert result.exit_code == 1
+    assert "Error: Salesforce said: end-user denied authorization." in result.stderr
+    assert "Fix: " in result.stderr
+
+
+def test_connect_no_browser_prints_the_url_and_times_out_cleanly(invoke: Invoke) -> None:
+    def never(url: str) -> bool:
+        raise AssertionError("the browser must not be opened with --no-browser")
+
+    result = invoke(["connect", "prod2", "--no-browser", "--timeout", "0.2"], open_browser=never)
+    assert result.exit_code == 1
+    assert "Open this URL to log in" in result.stdout
+    assert "https://login.salesforce.com/services/oauth2/authorize" in result.stdout
+    assert "Error: No answer from Salesforce's login page within 0.2 seconds." in result.stderr
+
+
+def test_connect_in_json_mode_keeps_the_url_off_stdout(invoke: Invoke) -> None:
+    result = invoke(
+        ["connect", "prod2", "--no-browser", "--timeout", "0.1", "--json"],
+        open_browser=lambda url: False,
+    )
+    assert result.exit_code == 1
+    assert "services/oauth2/authorize" in result.stderr
+    assert json.loads(result.stdout)["error"]["message"].startswith("No answer")
+
+
+def test_connections_lists_names_users_and_api_usage(invoke: Invoke) -> None:
+    result = invoke(["connections"])
+    assert result.exit_code == 0
+    header, row = result.stdout.strip().splitlines()
+    assert header.split("\t")[:2] == ["Name", "User"]
+    assert row.split("\t")[0] == "prod"
+    assert "120/15,000" in row
+
+
+def test_connections_with_none_says_how_to_create_one(invoke: Invoke) -> None:
+    result = invoke(["connections"], workspace=FakeWorkspace(connections={}))
+    assert result.exit_code == 0
+    assert "sfimport connect NAME" in result.stdout
+
+
+def test_check_lists_permissions_and_exits_1_when_one_is_missing(invoke: Invoke) -> None:
+    ws = FakeWorkspace(permissions_missing=("Run Reports",))
+    result = invoke(["check", "prod"], workspace=ws)
+    assert result.exit_code == 1
+    assert "Run Reports\tno\timports" in result.stdout
+    assert "Missing: Run Reports." in result.stdout
+
+
+def test_check_json_lists_every_permission(invoke: Invoke) -> None:
+    result = invoke(["check", "prod", "--json"])
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)["permissions"]["items"]
+    assert [i["name"] for i in items] == [
+        "API Enabled",
+        "Run Reports",
+        "View Setup and Configuration",
+    ]
+
+
+def test_disconnect_revokes_and_forgets_the_connection(invoke: Invoke, fake: FakeWorkspace) -> None:
+    result = invoke(["disconnect", "prod"])
+    assert result.exit_code == 0
+    assert "Deleted connection 'prod'. The token was revoked at Salesforce." in result.stdout
+    assert fake.connections == {}
+    again = invoke(["disconnect", "prod", "--json"])
+    assert again.exit_code == 2
+    assert json.loads(again.stdout)["error"]["kind"] == "not_found"

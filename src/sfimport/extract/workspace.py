@@ -29,8 +29,15 @@ from sfimport.extract.conceal import (
     sample_for,
     shape_of,
 )
+from sfimport.extract.connections import (
+    Connected,
+    ConnectionService,
+    DeletionResult,
+    PendingAuthorization,
+)
 from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.events import EventLog, Listener, ProgressEvent
+from sfimport.extract.permissions import PermissionReport
 from sfimport.extract.plan import (
     ImportPlan,
     PlannedDataset,
@@ -50,6 +57,7 @@ from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.salesforce.client import ApiUsage, SalesforceClient
 from sfimport.salesforce.wire import ReportDescribe
 from sfimport.settings import Settings
+from sfimport.store.metadata import Connection
 from sfimport.store.mydata import Dataset, MyData, new_run_id
 from sfimport.store.names import suggest_name, validate_name
 
@@ -141,6 +149,8 @@ class Workspace:
         self._ledger = RunLedger.at(settings.metadata_url, self._clock)
         self._schedules = ScheduleBook(self._ledger.engine)
         self._client_factory = client_factory
+        http = httpx2.Client(transport=transport) if transport is not None else None
+        self._connections = ConnectionService.open(settings, http=http)
         self._clients: dict[str, SalesforceClient] = {}
         self._lock = threading.Lock()
         self._logs: dict[str, EventLog] = {}
@@ -160,13 +170,70 @@ class Workspace:
                 self._clients[connection] = client
             return client
 
+    def begin_authorization(
+        self,
+        name: str,
+        *,
+        sandbox: bool = False,
+        login_url: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> PendingAuthorization:
+        return self._connections.begin_authorization(
+            name, sandbox=sandbox, login_url=login_url, redirect_uri=redirect_uri
+        )
+
+    def complete_authorization(
+        self,
+        *,
+        state: str,
+        code: str | None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> Connected:
+        """The new connection (``.connection``) and its permission check (``.permissions``)."""
+        return self._connections.complete_authorization(
+            state=state, code=code, error=error, error_description=error_description
+        )
+
+    def connect_with_refresh_token(
+        self,
+        name: str,
+        refresh_token: str,
+        *,
+        sandbox: bool = False,
+        login_url: str | None = None,
+    ) -> Connected:
+        return self._connections.connect_with_refresh_token(
+            name, refresh_token, sandbox=sandbox, login_url=login_url
+        )
+
+    def list_connections(self) -> list[Connection]:
+        return self._connections.list_connections()
+
+    def get_connection(self, name: str) -> Connection:
+        return self._connections.get_connection(name)
+
+    def check_permissions(self, name: str) -> PermissionReport:
+        return self._connections.check_permissions(name)
+
+    def test_connection(self, name: str) -> Connection:
+        """A real data call; updates the connection's status and API usage, raises on failure."""
+        check = self._connections.test_connection(name)
+        if not check.ok and check.error is not None:
+            raise check.error
+        return self._connections.get_connection(name)
+
+    def delete_connection(self, name: str) -> DeletionResult:
+        with self._lock:
+            client = self._clients.pop(name, None)
+        if client is not None:
+            client.close()
+        return self._connections.delete_connection(name)
+
     def _new_client(self, connection: str) -> SalesforceClient:
         if self._client_factory is not None:
             return self._client_factory(connection)
-        raise SfimportError(
-            "Connections are not available yet in this build.",
-            remedy="Use a build that includes sfimport.extract.connections.",
-        )
+        return self._connections.client_for(connection)
 
     # --- catalog --------------------------------------------------------------------------------
 

@@ -1,0 +1,306 @@
+"""The connection service: OAuth round trip, headless connect, stored tokens, refresh,
+connection test and deletion with revocation (against an in-memory fake org)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import pytest
+
+from sfimport.errors import (
+    AuthorizationDenied,
+    ConfigurationError,
+    ConnectionFailed,
+    NotFound,
+    TransientError,
+    UsageError,
+)
+from sfimport.extract.connections import ConnectionService, PendingFlows
+from sfimport.settings import Settings
+from sfimport.store.metadata import ConnectionStatus
+from tests.salesforce.fake_org import CLIENT_ID, CLIENT_SECRET, INSTANCE, ORG_ID, USER_ID, FakeOrg
+
+
+@pytest.fixture
+def org() -> FakeOrg:
+    return FakeOrg()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+
+@pytest.fixture
+def service(settings: Settings, org: FakeOrg) -> Iterator[ConnectionService]:
+    http = httpx2.Client(transport=httpx2.MockTransport(org))
+    service = ConnectionService.open(settings, http=http)
+    yield service
+    http.close()
+
+
+def authorize(
+    service: ConnectionService, org: FakeOrg, name: str = "acme", **options: object
+) -> tuple[str, str]:
+    """Begin, then play the browser: Salesforce redirects back with a code and the state."""
+    pending = service.begin_authorization(name, **options)  # type: ignore[arg-type]
+    query = parse_qs(urlsplit(pending.authorize_url).query)
+    code = org.issue_code(query["code_challenge"][0])
+    return pending.state, code
+
+
+def test_the_oauth_round_trip_stores_a_connection_and_checks_permissions(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    state, code = authorize(service, org)
+    connected = service.complete_authorization(state=state, code=code)
+    assert connected.name == "acme"
+    assert connected.connection.org_id == ORG_ID
+    assert connected.connection.user_id == USER_ID
+    assert connected.connection.username == "admin@acme.example"
+    assert connected.connection.instance_url == INSTANCE
+    assert connected.connection.login_url == "https://login.salesforce.com"
+    assert connected.connection.is_sandbox is False
+    assert connected.connection.status is ConnectionStatus.ACTIVE
+    assert connected.permissions.all_present
+    # The stored refresh token is the one Salesforce issued.
+    assert service.store.tokens("acme").refresh_token in org.refresh_tokens
+
+
+def test_the_sandbox_choice_uses_the_sandbox_login_host(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    pending = service.begin_authorization("sbx", sandbox=True)
+    assert pending.authorize_url.startswith(
+        "https://test.salesforce.com/services/oauth2/authorize?"
+    )
+    state, code = (
+        pending.state,
+        org.issue_code(parse_qs(urlsplit(pending.authorize_url).query)["code_challenge"][0]),
+    )
+    connected = service.complete_authorization(state=state, code=code)
+    assert connected.is_sandbox
+    assert org.requests[0].url.host == "test.salesforce.com"
+
+
+def test_a_my_domain_url_overrides_the_login_host(service: ConnectionService, org: FakeOrg) -> None:
+    pending = service.begin_authorization(
+        "mydomain", login_url="https://acme.lightning.force.com/lightning/page/home"
+    )
+    assert pending.authorize_url.startswith(
+        "https://acme.my.salesforce.com/services/oauth2/authorize?"
+    )
+
+
+def test_the_org_reporting_itself_as_sandbox_marks_the_connection(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    org.is_sandbox = True
+    state, code = authorize(service, org)
+    assert service.complete_authorization(state=state, code=code).is_sandbox
+
+
+def test_an_unknown_state_is_rejected(service: ConnectionService, org: FakeOrg) -> None:
+    _, code = authorize(service, org)
+    with pytest.raises(AuthorizationDenied, match="state"):
+        service.complete_authorization(state="forged-state", code=code)
+    assert service.list_connections() == []
+
+
+def test_a_state_is_good_for_one_answer_only(service: ConnectionService, org: FakeOrg) -> None:
+    state, code = authorize(service, org)
+    service.complete_authorization(state=state, code=code)
+    with pytest.raises(AuthorizationDenied):
+        service.complete_authorization(state=state, code=code)
+
+
+def test_an_expired_authorization_is_rejected(settings: Settings, org: FakeOrg) -> None:
+    now = [0.0]
+    http = httpx2.Client(transport=httpx2.MockTransport(org))
+    store = ConnectionService.open(settings, http=http).store
+    service = ConnectionService(
+        settings, store, http=http, pending=PendingFlows(clock=lambda: now[0], ttl=900)
+    )
+    state, code = authorize(service, org)
+    now[0] = 901.0
+    with pytest.raises(AuthorizationDenied):
+        service.complete_authorization(state=state, code=code)
+    http.close()
+
+
+def test_a_pkce_mismatch_is_rejected(service: ConnectionService, org: FakeOrg) -> None:
+    pending = service.begin_authorization("acme")
+    code = org.issue_code("a-challenge-for-some-other-verifier")
+    with pytest.raises(AuthorizationDenied, match="code verifier"):
+        service.complete_authorization(state=pending.state, code=code)
+    assert service.list_connections() == []
+
+
+def test_deny_is_authorization_denied(service: ConnectionService, org: FakeOrg) -> None:
+    pending = service.begin_authorization("acme")
+    with pytest.raises(AuthorizationDenied) as caught:
+        service.complete_authorization(
+            state=pending.state,
+            code=None,
+            error="access_denied",
+            error_description="end-user denied authorization",
+        )
+    assert "Allow" in caught.value.remedy
+
+
+def test_a_name_already_in_use_is_refused_before_login(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    with pytest.raises(UsageError, match="already exists"):
+        service.begin_authorization("acme")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a/b", "x" * 81])
+def test_bad_connection_names_are_refused(service: ConnectionService, name: str) -> None:
+    with pytest.raises(UsageError):
+        service.begin_authorization(name)
+
+
+def test_without_a_connected_app_there_is_a_configuration_error(tmp_path: Path) -> None:
+    service = ConnectionService.open(Settings(home=tmp_path))
+    with pytest.raises(ConfigurationError, match="Connected App"):
+        service.begin_authorization("acme")
+    service.close()
+
+
+def test_an_insecure_my_domain_is_refused(service: ConnectionService) -> None:
+    with pytest.raises(UsageError, match="https"):
+        service.begin_authorization("acme", login_url="http://acme.my.salesforce.com")
+
+
+def test_a_headless_connection_from_a_refresh_token(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    refresh = org.mint_refresh_token()
+    connected = service.connect_with_refresh_token("server", refresh)
+    assert connected.connection.org_id == ORG_ID
+    assert service.store.tokens("server").refresh_token == refresh
+
+
+def test_a_dead_refresh_token_cannot_make_a_connection(service: ConnectionService) -> None:
+    with pytest.raises(ConnectionFailed):
+        service.connect_with_refresh_token("server", "5Aep861NotAValidRefreshTokenAtAll0123")
+    assert service.list_connections() == []
+
+
+def test_the_client_refreshes_an_expired_session_and_saves_the_new_token(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    before = service.store.tokens("acme").access_token
+    org.expire_sessions()
+    with service.client_for("acme") as client:
+        assert client.rest.count("SELECT COUNT() FROM Account") == 1
+    after = service.store.tokens("acme").access_token
+    assert after != before
+    assert after in org.access_tokens
+
+
+def test_a_revoked_refresh_token_marks_the_connection_for_reauthorization(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    org.refresh_tokens.clear()
+    org.expire_sessions()
+    check = service.test_connection("acme")
+    assert not check.ok
+    assert isinstance(check.error, ConnectionFailed)
+    assert "create a new connection" in check.message
+    assert service.get_connection("acme").status is ConnectionStatus.NEEDS_REAUTH
+
+
+def test_the_connection_test_makes_a_data_call_and_records_usage(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    check = service.test_connection("acme")
+    assert check.ok
+    assert check.usage is not None and check.usage.max == 15000
+    stored = service.get_connection("acme")
+    assert (stored.api_used, stored.api_max) == (org.api_used, 15000)
+    assert stored.last_checked_at is not None
+    assert f"of {15000:,} daily API calls used" in check.message
+
+
+def test_an_api_disabled_user_connects_but_the_check_says_api_enabled_is_missing(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    org.api_enabled = False
+    state, code = authorize(service, org)
+    connected = service.complete_authorization(state=state, code=code)
+    assert [item.name for item in connected.permissions.missing] == ["API Enabled"]
+    check = service.test_connection("acme")
+    assert not check.ok
+    assert "API Enabled" in check.message
+
+
+def test_deleting_a_connection_revokes_its_token_at_salesforce(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    refresh = org.mint_refresh_token()
+    service.connect_with_refresh_token("acme", refresh)
+    result = service.delete_connection("acme")
+    assert result.revoked
+    assert org.revoked == [refresh]
+    with pytest.raises(NotFound):
+        service.get_connection("acme")
+
+
+def test_deleting_a_connection_whose_token_is_already_dead_still_deletes(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    org.refresh_tokens.clear()
+    org.access_tokens.clear()
+    result = service.delete_connection("acme")
+    assert not result.revoked
+    assert "already revoked" in result.message
+    assert service.list_connections() == []
+
+
+def test_deleting_while_salesforce_is_unreachable_keeps_the_connection_unless_forced(
+    settings: Settings, org: FakeOrg
+) -> None:
+    def unreachable(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path == "/services/oauth2/revoke":
+            raise httpx2.ConnectError("network is unreachable")
+        return org(request)
+
+    http = httpx2.Client(transport=httpx2.MockTransport(unreachable))
+    service = ConnectionService.open(settings, http=http)
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    with pytest.raises(TransientError):
+        service.delete_connection("acme")
+    assert [c.name for c in service.list_connections()] == ["acme"]
+    result = service.delete_connection("acme", force=True)
+    assert not result.revoked and "could not be revoked" in result.message
+    assert service.list_connections() == []
+    http.close()
+
+
+def test_tokens_never_reach_the_logs_or_the_database_file(
+    service: ConnectionService, org: FakeOrg, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    state, code = authorize(service, org)
+    service.complete_authorization(state=state, code=code)
+    org.expire_sessions()
+    service.test_connection("acme")
+    tokens = service.store.tokens("acme")
+    secrets = [tokens.access_token, tokens.refresh_token or "", code, *org.revoked]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    raw = b"".join(p.read_bytes() for p in settings.data_dir().glob("metadata.sqlite*"))
+    assert caplog.records
+    for secret in secrets:
+        assert secret not in logged
+        assert secret.encode() not in raw

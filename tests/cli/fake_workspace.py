@@ -102,6 +102,7 @@ class FakeWorkspace:
     )
     permissions_missing: tuple[str, ...] = ()
     run_status: str = "complete"
+    api_remaining: int = 14880
     plans: list[ImportSpec] = field(default_factory=list)
     imports: list[ImportPlan] = field(default_factory=list)
     refreshes: list[tuple[list[str] | None, bool]] = field(default_factory=list)
@@ -226,10 +227,10 @@ class FakeWorkspace:
             spec=spec,
             datasets=tuple(datasets),
             api_calls_total=3 * len(datasets),
-            api_remaining=14880,
+            api_remaining=self.api_remaining,
             api_max=15000,
-            budget_calls=11904,
-            within_budget=True,
+            budget_calls=int(self.api_remaining * 0.8),
+            within_budget=3 * len(datasets) <= int(self.api_remaining * 0.8),
         )
 
     def run_import(

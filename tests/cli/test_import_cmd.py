@@ -201,3 +201,17 @@ def test_budget_overrides_the_spec_file(
     result = invoke(["import", "--spec", str(spec_file), "--budget", "10", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert fake.plans[0].budget_percent == 10.0
+
+
+def test_an_import_over_its_api_budget_starts_nothing_and_exits_1(invoke: Invoke) -> None:
+    fake = FakeWorkspace(api_remaining=2)
+    result = invoke(["import", "prod", "-o", "Lead"], workspace=fake)
+    assert result.exit_code == 1
+    assert "OVER BUDGET" in result.stdout
+    assert "Error: This import needs 3 API calls; its budget allows 1 of the 2 left today." in (
+        result.stderr
+    )
+    assert fake.imports == []
+    dry = invoke(["import", "prod", "-o", "Lead", "--dry-run", "--json"], workspace=fake)
+    assert dry.exit_code == 0
+    assert json.loads(dry.stdout)["plan"]["within_budget"] is False

@@ -26,7 +26,7 @@ from sfimport.cli.output import (
 )
 from sfimport.cli.progress import progress_listener
 from sfimport.cli.runs_cmd import print_run, run_json
-from sfimport.errors import UsageError
+from sfimport.errors import BudgetExceeded, UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 
 if TYPE_CHECKING:
@@ -164,6 +164,12 @@ def import_data(
         return
     if not state.json:
         print_review(state, plan)
+    if not plan.within_budget:
+        # The Review's verdict, as the web app's Import button would refuse it: nothing starts.
+        raise BudgetExceeded(
+            f"This import needs {plan.api_calls_total:,} API calls; its budget allows "
+            f"{plan.budget_calls or 0:,} of the {plan.api_remaining or 0:,} left today."
+        )
     with progress_listener(state) as on_event:
         result = workspace.run_import(plan, on_event=on_event)
     if state.json:

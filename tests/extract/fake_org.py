@@ -51,6 +51,9 @@ class FakeOrg:
         self.page_size = page_size
         self.queries: list[str] = []
         self.fail_query: Callable[[str], bool] = lambda soql: False
+        self.bulk_refuses = False
+        self.jobs: dict[str, str] = {}
+        self.deleted_jobs: list[str] = []
 
     def _matching(self, soql: str) -> list[dict[str, Any]]:
         match = re.search(r"SystemModstamp >= (\S+)", soql)
@@ -66,6 +69,8 @@ class FakeOrg:
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         headers = {"Sforce-Limit-Info": "api-usage=10/15000", "Content-Type": "application/json"}
         path = urlsplit(str(request.url)).path
+        if "/jobs/query" in path:
+            return self._bulk(request, path, headers)
         if path.endswith("/sobjects/Contact/describe"):
             return httpx2.Response(200, headers=headers, json={"name": "Contact", "fields": FIELDS})
         if "/query/" in path and path.rsplit("/", 1)[-1].startswith("01g"):
@@ -87,6 +92,63 @@ class FakeOrg:
             self.queries.append(soql)
             return self._page(soql, 0, headers)
         return httpx2.Response(404, json=[{"errorCode": "NOT_FOUND", "message": "nope"}])
+
+    def _bulk(self, request: httpx2.Request, path: str, headers: dict[str, str]) -> httpx2.Response:
+        if request.method == "POST":
+            if self.bulk_refuses:
+                body = [
+                    {
+                        "errorCode": "INVALIDENTITY",
+                        "message": "Entity 'Contact' is not supported by the Bulk API.",
+                    }
+                ]
+                return httpx2.Response(400, headers=headers, json=body)
+            job_id = f"750{len(self.jobs):015d}"
+            self.jobs[job_id] = json.loads(request.content)["query"]
+            return httpx2.Response(200, headers=headers, json=self._job(job_id, "UploadComplete"))
+        job_id = path.split("/jobs/query/", 1)[1].split("/")[0]
+        if request.method == "DELETE":
+            self.deleted_jobs.append(job_id)
+            return httpx2.Response(204)
+        if path.endswith("/results"):
+            return self._csv_page(request, self.jobs[job_id])
+        return httpx2.Response(200, headers=headers, json=self._job(job_id, "JobComplete"))
+
+    def _job(self, job_id: str, state: str) -> dict[str, Any]:
+        return {
+            "id": job_id,
+            "operation": "query",
+            "object": "Contact",
+            "state": state,
+            "apiVersion": 62.0,
+        }
+
+    def _csv_page(self, request: httpx2.Request, soql: str) -> httpx2.Response:
+        fields = soql.split("SELECT ", 1)[1].split(" FROM", 1)[0].split(", ")
+        rows = self._matching(soql)
+        offset = int(request.url.params.get("locator") or 0)
+        page = rows[offset : offset + self.page_size]
+
+        def text(value: Any) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if isinstance(value, str) and value.endswith(".000+0000"):
+                return value.replace("+0000", "Z")
+            return str(value)
+
+        lines = [",".join(f'"{f}"' for f in fields)]
+        lines += [
+            ",".join('"' + text(r.get(f)).replace('"', '""') + '"' for f in fields) for r in page
+        ]
+        more = offset + self.page_size < len(rows)
+        headers = {
+            "Content-Type": "text/csv",
+            "Sforce-Locator": str(offset + self.page_size) if more else "null",
+            "Sforce-NumberOfRecords": str(len(page)),
+        }
+        return httpx2.Response(200, headers=headers, content=("\n".join(lines) + "\n").encode())
 
     def _page(self, soql: str, offset: int, headers: dict[str, str]) -> httpx2.Response:
         fields = soql.split("SELECT ", 1)[1].split(" FROM", 1)[0].split(", ")

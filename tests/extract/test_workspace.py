@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,9 @@ def org() -> FakeOrg:
 
 @pytest.fixture
 def workspace(tmp_path: Path, org: FakeOrg) -> Workspace:
-    return Workspace(Settings(home=tmp_path / "home"), client_factory=client_for(org))
+    return Workspace(
+        Settings(home=tmp_path / "home"), client_factory=client_for(org), sleep=lambda s: None
+    )
 
 
 def contact_spec(**overrides: object) -> ImportSpec:
@@ -125,3 +128,31 @@ def test_schedules_accept_intervals_and_cron_and_refuse_nonsense(workspace: Work
     assert workspace.get_dataset("Contact").schedule == "0 6 * * *"
     with pytest.raises(UsageError):
         workspace.set_schedule("Contact", "whenever")
+
+
+def large_plan(workspace: Workspace):  # type: ignore[no-untyped-def]
+    plan = workspace.build_plan(contact_spec())
+    bulk = dataclasses.replace(plan.datasets[0], method="bulk")
+    return dataclasses.replace(plan, datasets=(bulk,))
+
+
+def test_bulk_path_reads_csv_pages_equal_to_rest_and_deletes_its_job(
+    workspace: Workspace, org: FakeOrg
+) -> None:
+    workspace.run_import(workspace.build_plan(contact_spec()))
+    through_rest = workspace.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows
+    result = workspace.run_import(large_plan(workspace))
+    assert result.status == "complete"
+    assert result.run.datasets[0].method == "bulk"
+    assert workspace.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows == through_rest
+    assert org.deleted_jobs == list(org.jobs)
+
+
+def test_object_bulk_refuses_is_read_through_rest_instead(
+    workspace: Workspace, org: FakeOrg
+) -> None:
+    org.bulk_refuses = True
+    result = workspace.run_import(large_plan(workspace))
+    assert result.status == "complete"
+    assert result.run.datasets[0].method == "rest"
+    assert workspace.get_dataset("Sales.Contact").row_count == 10

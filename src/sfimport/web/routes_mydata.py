@@ -50,7 +50,7 @@ def dataset_page(request: Request, name: str, workspace: WorkspaceDep) -> HTMLRe
 @forms.post("/mydata/{name}/refresh", include_in_schema=False)
 def refresh(name: str, workspace: WorkspaceDep) -> RedirectResponse:
     dataset = workspace.get_dataset(name)
-    return see_other(f"/runs/{seg(workspace.start_refresh([dataset.qualified]))}")
+    return see_other(f"/runs/{seg(workspace.start_refresh([dataset.qualified]))}?follow=1")
 
 
 @forms.post("/mydata/{name}/schedule", include_in_schema=False)

@@ -27,7 +27,10 @@ def runs(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
 @router.get(
     "/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False, response_model=None
 )
-def run_page(request: Request, run_id: str, workspace: WorkspaceDep) -> HTMLResponse:
+def run_page(
+    request: Request, run_id: str, workspace: WorkspaceDep, follow: int = 0
+) -> HTMLResponse:
+    """``follow`` (set right after a start) moves on to My Data once the run is complete."""
     # Everything shown comes from the engine's run history, so a reload loses nothing.
     run = workspace.get_run(run_id)
     events = workspace.run_events(run_id)
@@ -41,6 +44,7 @@ def run_page(request: Request, run_id: str, workspace: WorkspaceDep) -> HTMLResp
         latest=latest,
         last_seq=events[-1].seq if events else 0,
         final=run.status in FINAL_STATUSES,
+        follow=bool(follow),
     )
 
 
@@ -55,4 +59,4 @@ def resolve(
             + "."
         )
     new_run = workspace.resolve_field_error(run_id, action)
-    return see_other(f"/runs/{seg(new_run)}")
+    return see_other(f"/runs/{seg(new_run)}?follow=1")

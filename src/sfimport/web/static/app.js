@@ -54,10 +54,11 @@ function pollRun(table) {
       .then((data) => {
         renderProgress(table, data);
         if (data.final) {
-          // Reload once so the server renders the final state, errors and their buttons.
-          if (data.status === "complete") {
+          // A finished import ends on My Data; otherwise render the final state, errors and
+          // their buttons from the server (once: a finished run's page does not poll).
+          if (data.status === "complete" && table.dataset.follow === "yes") {
             window.location.assign("/mydata");
-          } else {
+          } else if (table.dataset.final !== "yes") {
             window.location.reload();
           }
         } else {
@@ -74,5 +75,5 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("input", () => filterRows(input));
   });
   const table = document.getElementById("progress");
-  if (table && table.dataset.final !== "yes") pollRun(table);
+  if (table && (table.dataset.final !== "yes" || table.dataset.follow === "yes")) pollRun(table);
 });

@@ -1,0 +1,126 @@
+"""Reports beyond the 2,000-row limit are fetched completely by slicing, checked against the
+report's grand total, and marked incomplete when they cannot be split."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import httpx2
+
+from sfimport.extract.objects import Tally
+from sfimport.extract.reports import ReportReader
+from sfimport.salesforce.client import RetryPolicy, SalesforceClient
+from tests.extract.fake_org import INSTANCE, BearerAuth
+
+COLUMNS = ["OPPORTUNITY_NAME", "AMOUNT", "CLOSE_DATE"]
+INFO = {
+    "OPPORTUNITY_NAME": {"label": "Opportunity Name", "dataType": "string"},
+    "AMOUNT": {"label": "Amount", "dataType": "currency"},
+    "CLOSE_DATE": {"label": "Close Date", "dataType": "date"},
+}
+METADATA: dict[str, Any] = {
+    "id": "00O000000000001AAA",
+    "name": "Big deals",
+    "detailColumns": COLUMNS,
+    "aggregates": ["RowCount"],
+    "reportFilters": [],
+    "reportFormat": "TABULAR",
+}
+
+
+def rows(count: int, *, same_day: bool = False) -> list[dict[str, Any]]:
+    start = date(2020, 1, 1)
+    return [
+        {
+            "name": f"Deal {i}",
+            "amount": float(i),
+            "close": None if i % 97 == 0 else start + timedelta(days=0 if same_day else i % 900),
+        }
+        for i in range(count)
+    ]
+
+
+class FakeReports:
+    def __init__(self, data: list[dict[str, Any]]) -> None:
+        self.data = data
+        self.runs = 0
+
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
+        self.runs += 1
+        metadata = json.loads(request.content)["reportMetadata"]
+        kept = [r for r in self.data if all(_match(r, f) for f in metadata["reportFilters"])]
+        if metadata.get("sortBy"):
+            reverse = metadata["sortBy"][0]["sortOrder"] == "Desc"
+            kept = sorted(kept, key=lambda r: r["close"], reverse=reverse)
+        if metadata.get("topRows"):
+            kept = kept[: metadata["topRows"]["rowLimit"]]
+        cells = [
+            {
+                "dataCells": [
+                    {"label": r["name"], "value": "006000000000001AAA"},
+                    {
+                        "label": f"${r['amount']}",
+                        "value": {"amount": r["amount"], "currency": None},
+                    },
+                    {"label": "-", "value": None}
+                    if r["close"] is None
+                    else {"label": str(r["close"]), "value": r["close"].isoformat()},
+                ]
+            }
+            for r in kept[:2000]
+        ]
+        body = {
+            "allData": len(kept) <= 2000,
+            "factMap": {"T!T": {"aggregates": [{"label": "", "value": len(kept)}], "rows": cells}},
+            "groupingsDown": {"groupings": []},
+            "groupingsAcross": {"groupings": []},
+            "reportMetadata": metadata,
+            "reportExtendedMetadata": {"detailColumnInfo": INFO},
+        }
+        return httpx2.Response(200, json=body)
+
+
+def _match(row: dict[str, Any], rule: dict[str, str]) -> bool:
+    value = row["close"]
+    operator, literal = rule["operator"], rule["value"]
+    if operator == "equals" and literal == "":
+        return value is None
+    if operator == "notEqual" and literal == "":
+        return value is not None
+    if value is None:
+        return False
+    bound = date.fromisoformat(literal)
+    return value >= bound if operator == "greaterOrEqual" else value < bound
+
+
+def read(fake: FakeReports) -> tuple[ReportReader, list[Any]]:
+    http = httpx2.Client(transport=httpx2.MockTransport(fake.handler))
+    client = SalesforceClient(INSTANCE, BearerAuth(), http=http, retry=RetryPolicy(attempts=1))
+    describe: Any = {
+        "reportMetadata": METADATA,
+        "reportExtendedMetadata": {"detailColumnInfo": INFO},
+    }
+    reader = ReportReader(client, METADATA["id"], describe, Tally(), lambda t: None)
+    batches = list(reader.batches())
+    return reader, batches
+
+
+def test_report_over_two_thousand_rows_is_fetched_whole_by_slicing_on_a_date() -> None:
+    fake = FakeReports(rows(5000))
+    reader, batches = read(fake)
+    assert reader.outcome is not None
+    assert reader.outcome.incomplete_reason is None
+    assert reader.outcome.rows == reader.outcome.grand_total == 5000
+    names = [n for b in batches for n in b.column("Opportunity Name").to_pylist()]
+    assert sorted(names) == sorted(f"Deal {i}" for i in range(5000))
+    assert reader.schema.names == ["Opportunity Name", "Amount", "Close Date"]
+    assert str(reader.schema.field("Close Date").type) == "date32[day]"
+
+
+def test_report_that_cannot_be_split_is_marked_incomplete_not_cut_silently() -> None:
+    reader, _ = read(FakeReports(rows(2500, same_day=True)))
+    assert reader.outcome is not None
+    assert reader.outcome.incomplete_reason is not None
+    assert "cannot be split" in reader.outcome.incomplete_reason

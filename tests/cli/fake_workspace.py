@@ -13,59 +13,36 @@ from pathlib import Path
 from typing import Any
 
 from sfimport.errors import AuthorizationDenied, NotFound, NotSupportedObject, UsageError
+from sfimport.extract.connections import Connected, DeletionResult, PendingAuthorization
 from sfimport.extract.events import ProgressEvent
+from sfimport.extract.permissions import PermissionItem, PermissionReport
 from sfimport.extract.plan import ImportPlan, PlannedDataset
 from sfimport.extract.runs import ErrorInfo, RunDatasetInfo, RunInfo
 from sfimport.extract.schema import FieldSpec
 from sfimport.extract.spec import ImportSpec
 from sfimport.extract.workspace import RunResult
+from sfimport.store.metadata import Connection, ConnectionStatus
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class ConnectionInfo:
-    name: str
-    owner: str = "local"
-    login_url: str = "https://login.salesforce.com"
-    instance_url: str = "https://acme.my.salesforce.com"
-    org_id: str = "00D000000000001EAA"
-    user_id: str = "005000000000001AAA"
-    username: str = "admin@acme.example"
-    is_sandbox: bool = False
-    status: str = "active"
-    created_at: datetime = NOW
-    api_used: int | None = 120
-    api_max: int | None = 15000
-
-
-@dataclass(frozen=True)
-class PermissionItem:
-    name: str
-    api_field: str
-    present: bool
-    blocks: str
-
-
-@dataclass(frozen=True)
-class PermissionReport:
-    items: tuple[PermissionItem, ...]
-
-    @property
-    def missing(self) -> list[PermissionItem]:
-        return [i for i in self.items if not i.present]
-
-
-@dataclass(frozen=True)
-class PendingAuthorization:
-    authorize_url: str
-    state: str
-
-
-@dataclass(frozen=True)
-class DeleteResult:
-    revoked: bool
-    message: str
+def connection(name: str, *, sandbox: bool = False) -> Connection:
+    return Connection(
+        id=1,
+        name=name,
+        owner="local",
+        login_url="https://login.salesforce.com",
+        instance_url="https://acme.my.salesforce.com",
+        org_id="00D000000000001EAA",
+        user_id="005000000000001AAA",
+        username="admin@acme.example",
+        is_sandbox=sandbox,
+        status=ConnectionStatus.ACTIVE,
+        created_at=NOW,
+        last_checked_at=None,
+        api_used=120,
+        api_max=15000,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,9 +74,7 @@ UNSUPPORTED = {"AccountChangeEvent": "change events are not data", "LoginHistory
 
 @dataclass
 class FakeWorkspace:
-    connections: dict[str, ConnectionInfo] = field(
-        default_factory=lambda: {"prod": ConnectionInfo("prod")}
-    )
+    connections: dict[str, Connection] = field(default_factory=lambda: {"prod": connection("prod")})
     permissions_missing: tuple[str, ...] = ()
     run_status: str = "complete"
     api_remaining: int = 14880
@@ -111,7 +86,7 @@ class FakeWorkspace:
     completed: list[dict[str, Any]] = field(default_factory=list)
     explode: Exception | None = None
 
-    def _connection(self, name: str) -> ConnectionInfo:
+    def _connection(self, name: str) -> Connection:
         if self.explode is not None:
             raise self.explode
         try:
@@ -130,8 +105,14 @@ class FakeWorkspace:
     ) -> PendingAuthorization:
         self._pending_name = name
         return PendingAuthorization(
-            f"https://login.salesforce.com/services/oauth2/authorize?redirect_uri={redirect_uri}",
-            "state-123",
+            name=name,
+            authorize_url="https://login.salesforce.com/services/oauth2/authorize"
+            f"?redirect_uri={redirect_uri}",
+            state="state-123",
+            code_verifier="v",
+            login_url="https://login.salesforce.com",
+            redirect_uri=str(redirect_uri),
+            is_sandbox=sandbox,
         )
 
     def complete_authorization(
@@ -141,23 +122,23 @@ class FakeWorkspace:
         code: str | None,
         error: str | None = None,
         error_description: str | None = None,
-    ) -> ConnectionInfo:
+    ) -> Connected:
         self.completed.append({"state": state, "code": code, "error": error})
         if error:
             raise AuthorizationDenied(f"Salesforce said: {error_description or error}.")
-        info = ConnectionInfo(self._pending_name)
+        info = connection(self._pending_name)
         self.connections[info.name] = info
-        return info
+        return Connected(info, self.check_permissions(info.name))
 
     def connect_with_refresh_token(
         self, name: str, refresh_token: str, *, sandbox: bool = False, login_url: str | None = None
-    ) -> ConnectionInfo:
+    ) -> Connected:
         self.tokens.append(refresh_token)
-        info = ConnectionInfo(name, is_sandbox=sandbox)
+        info = connection(name, sandbox=sandbox)
         self.connections[name] = info
-        return info
+        return Connected(info, self.check_permissions(name))
 
-    def list_connections(self) -> list[ConnectionInfo]:
+    def list_connections(self) -> list[Connection]:
         return list(self.connections.values())
 
     def check_permissions(self, name: str) -> PermissionReport:
@@ -167,13 +148,14 @@ class FakeWorkspace:
             tuple(
                 PermissionItem(n, n.replace(" ", ""), n not in self.permissions_missing, "imports")
                 for n in names
-            )
+            ),
+            source="UserPermissionAccess",
         )
 
-    def delete_connection(self, name: str) -> DeleteResult:
+    def delete_connection(self, name: str) -> DeletionResult:
         self._connection(name)
         del self.connections[name]
-        return DeleteResult(True, "The token was revoked at Salesforce.")
+        return DeletionResult(name, True, "The token was revoked at Salesforce.")
 
     # --- catalog
     def list_objects(self, connection: str, search: str | None = None) -> list[ObjectEntry]:

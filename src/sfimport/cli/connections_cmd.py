@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Protocol, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,89 +26,10 @@ from sfimport.cli.output import (
 )
 from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
 
-
-class ConnectionInfo(Protocol):
-    """What the CLI shows of a connection (the engine's ConnectionInfo; never tokens)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def username(self) -> str | None: ...
-    @property
-    def org_id(self) -> str | None: ...
-    @property
-    def instance_url(self) -> str: ...
-    @property
-    def is_sandbox(self) -> bool: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def api_used(self) -> int | None: ...
-    @property
-    def api_max(self) -> int | None: ...
-
-
-class PermissionItem(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def present(self) -> bool | None: ...
-    @property
-    def blocks(self) -> str: ...
-
-
-class PermissionReport(Protocol):
-    @property
-    def items(self) -> Sequence[PermissionItem]: ...
-    @property
-    def missing(self) -> Sequence[PermissionItem]: ...
-
-
-class PendingAuthorization(Protocol):
-    @property
-    def authorize_url(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-
-
-class DeleteResult(Protocol):
-    @property
-    def revoked(self) -> bool: ...
-    @property
-    def message(self) -> str: ...
-
-
-class ConnectionsPort(Protocol):
-    """The connection half of the Workspace contract (docs: engine-contract.md)."""
-
-    def begin_authorization(
-        self,
-        name: str,
-        *,
-        sandbox: bool = False,
-        login_url: str | None = None,
-        redirect_uri: str | None = None,
-    ) -> PendingAuthorization: ...
-    def complete_authorization(
-        self,
-        *,
-        state: str,
-        code: str | None,
-        error: str | None = None,
-        error_description: str | None = None,
-    ) -> ConnectionInfo: ...
-    def connect_with_refresh_token(
-        self, name: str, refresh_token: str, *, sandbox: bool = False, login_url: str | None = None
-    ) -> ConnectionInfo: ...
-    def list_connections(self) -> Sequence[ConnectionInfo]: ...
-    def check_permissions(self, name: str) -> PermissionReport: ...
-    def delete_connection(self, name: str) -> DeleteResult: ...
-
-
-def _connections(state: CliState) -> ConnectionsPort:
-    # TRANSITIONAL: the Workspace does not have the contract's connection methods yet; they are
-    # called by name, and the fake-backed tests pin the behaviour until they land.
-    return cast(ConnectionsPort, state.workspace())
+if TYPE_CHECKING:
+    from sfimport.extract.connections import Connected
+    from sfimport.extract.permissions import PermissionItem, PermissionReport
+    from sfimport.store.metadata import Connection
 
 
 def register(app: typer.Typer) -> None:
@@ -162,23 +83,25 @@ def connect(
     Afterwards the Salesforce user's permissions are checked and anything missing is listed.
     """
     state = command_state(ctx, as_json)
-    workspace = _connections(state)
+    workspace = state.workspace()
     if refresh_token is not None:
         token = _read_token(state) if refresh_token == "-" else refresh_token.strip()
         if not token:
             raise UsageError("The refresh token is empty.", remedy="Pass the token, or '-'.")
-        info = workspace.connect_with_refresh_token(
+        connected = workspace.connect_with_refresh_token(
             name, token, sandbox=sandbox, login_url=login_url
         )
     else:
-        info = _browser_login(state, name, sandbox, login_url, no_browser, timeout, callback_port)
-    report = workspace.check_permissions(info.name)
+        connected = _browser_login(
+            state, name, sandbox, login_url, no_browser, timeout, callback_port
+        )
+    info = connected.connection
     if state.json:
-        emit_json(state, {"connection": info, "permissions": report})
+        emit_json(state, {"connection": info, "permissions": connected.permissions})
         return
     say(state, f"Connected '{info.name}' as {info.username}.")
     _print_connection(state, info)
-    _print_permissions(state, report)
+    _print_permissions(state, connected.permissions)
 
 
 def _read_token(state: CliState) -> str:
@@ -195,8 +118,8 @@ def _browser_login(
     no_browser: bool,
     timeout: float,
     callback_port: int,
-) -> ConnectionInfo:
-    workspace = _connections(state)
+) -> Connected:
+    workspace = state.workspace()
     try:
         loopback = LoopbackCallback(port=callback_port)
     except OSError as exc:
@@ -241,7 +164,7 @@ def _browser_login(
 def connections(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List the connections of this data folder, their status and API usage today."""
     state = command_state(ctx, as_json)
-    items = _connections(state).list_connections()
+    items = state.workspace().list_connections()
     if state.json:
         emit_json(state, {"connections": items})
         return
@@ -267,7 +190,7 @@ def connections(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def check(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -> None:
     """Check the Salesforce user's permissions; exit 1 if any is missing."""
     state = command_state(ctx, as_json)
-    report = _connections(state).check_permissions(name)
+    report = state.workspace().check_permissions(name)
     if state.json:
         emit_json(state, {"connection": name, "permissions": report})
     else:
@@ -279,7 +202,7 @@ def check(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -
 def disconnect(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -> None:
     """Delete a connection; its token is revoked at Salesforce first."""
     state = command_state(ctx, as_json)
-    result = _connections(state).delete_connection(name)
+    result = state.workspace().delete_connection(name)
     if state.json:
         emit_json(state, {"connection": name, "deleted": True, "result": result})
         return
@@ -292,7 +215,7 @@ def _usage(used: int | None, maximum: int | None) -> str:
     return f"{used:,}/{maximum:,}"
 
 
-def _print_connection(state: CliState, info: ConnectionInfo) -> None:
+def _print_connection(state: CliState, info: Connection) -> None:
     print_pairs(
         state,
         [

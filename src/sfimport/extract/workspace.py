@@ -159,6 +159,22 @@ class Workspace:
         for run_id in self._ledger.mark_abandoned():
             self._mydata.discard_run(run_id)
 
+    def close(self) -> None:
+        """Close the HTTP clients this workspace opened (runs started here keep theirs open
+        until they end)."""
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()
+        self._connections.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # --- connections --------------------------------------------------------------------------
 
     def client(self, connection: str) -> SalesforceClient:

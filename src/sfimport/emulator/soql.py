@@ -1,0 +1,432 @@
+"""A SOQL parser for the statements a connector emits, with Salesforce's caret-style errors.
+
+Grammar: SELECT (COUNT() | item, ...) FROM object [WHERE condition] [ORDER BY key, ...]
+[LIMIT n] [OFFSET n]; conditions combine comparisons, IN, LIKE and null checks with AND, OR,
+NOT and parentheses. Literals: strings, numbers, booleans, null, dates, datetimes and date
+literals such as TODAY or LAST_N_DAYS:n.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sfimport.emulator.errors import SalesforceApiError
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
+  | (?P<baddatetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)
+  | (?P<date>\d{4}-\d{2}-\d{2})
+  | (?P<number>-?\d+(?:\.\d+)?)
+  | (?P<string>'(?:[^'\\]|\\.)*')
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<op><=|>=|!=|<>|=|<|>)
+  | (?P<punct>[(),:])
+    """,
+    re.VERBOSE,
+)
+KEYWORDS = frozenset(
+    {"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC", "DESC"}
+    | {"NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "NULL", "TRUE", "FALSE", "GROUP", "HAVING"}
+    | {"WITH", "FOR", "USING", "TYPEOF", "INCLUDES", "EXCLUDES"}
+)
+RELATIVE_DATES = frozenset(
+    {"TODAY", "YESTERDAY", "TOMORROW", "LAST_WEEK", "THIS_WEEK", "NEXT_WEEK", "LAST_MONTH"}
+    | {"THIS_MONTH", "NEXT_MONTH", "LAST_90_DAYS", "NEXT_90_DAYS", "THIS_YEAR", "LAST_YEAR"}
+    | {"NEXT_YEAR"}
+)
+RELATIVE_N_DATES = frozenset({"LAST_N_DAYS", "NEXT_N_DAYS"})
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "'": "'", '"': '"', "\\": "\\"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    position: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A field or a relationship path (`Owner.Name`) as written, with where it was written."""
+
+    parts: tuple[str, ...]
+    position: int
+
+    @property
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A typed literal: kind is string, number, boolean, null, date, datetime or relative."""
+
+    kind: str
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: FieldPath
+    operator: str
+    value: Literal
+
+
+@dataclass(frozen=True)
+class InList:
+    field: FieldPath
+    values: tuple[Literal, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Like:
+    field: FieldPath
+    pattern: str
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    operator: str  # AND | OR
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = Comparison | InList | Like | BoolOp | Not
+
+
+@dataclass(frozen=True)
+class CountOf:
+    """`COUNT(field)` with an optional alias; the row's key is the alias or `expr0`."""
+
+    field: FieldPath | None
+    alias: str | None
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    field: FieldPath
+    descending: bool
+    nulls_last: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    fields: tuple[FieldPath, ...]
+    aggregates: tuple[CountOf, ...]
+    count_only: bool
+    sobject: str
+    sobject_position: int
+    where: Condition | None
+    order_by: tuple[OrderKey, ...]
+    limit: int | None
+    offset: int | None
+
+
+def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
+    """Salesforce's caret-formatted message: the line, a caret under the column, then the text."""
+    line_start = soql.rfind("\n", 0, position) + 1
+    line_end = soql.find("\n", position)
+    line = soql[line_start : line_end if line_end >= 0 else len(soql)].rstrip()
+    row = soql.count("\n", 0, position) + 1
+    column = position - line_start + 1
+    caret = " " * (column - 1) + "^"
+    return SalesforceApiError(
+        400, code, f"\n{line}\n{caret}\nERROR at Row:{row}:Column:{column}\n{text}"
+    )
+
+
+def tokenize(soql: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    while position < len(soql):
+        match = _TOKEN.match(soql, position)
+        if match is None or match.lastgroup == "baddatetime":
+            where = position if match is None else match.end()
+            char = soql[where] if where < len(soql) else "<EOF>"
+            raise SalesforceApiError(
+                400,
+                "MALFORMED_QUERY",
+                f"line 1:{where} no viable alternative at character '{char}'",
+            )
+        kind = str(match.lastgroup)
+        if kind != "ws":
+            tokens.append(Token(kind, match.group(), position))
+        position = match.end()
+    tokens.append(Token("eof", "<EOF>", len(soql)))
+    return tokens
+
+
+def _parse_datetime(text: str) -> datetime:
+    normalised = text.replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", normalised):
+        normalised = normalised[:-2] + ":" + normalised[-2:]
+    return datetime.fromisoformat(normalised).astimezone(UTC)
+
+
+class _Parser:
+    def __init__(self, soql: str) -> None:
+        self.soql = soql
+        self.tokens = tokenize(soql)
+        self.index = 0
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def fail(self, token: Token | None = None) -> SalesforceApiError:
+        token = token or self.current
+        shown = token.text if token.kind != "eof" else "<EOF>"
+        return soql_error(
+            self.soql, token.position, "MALFORMED_QUERY", f"unexpected token: {shown}"
+        )
+
+    def keyword(self, word: str) -> bool:
+        if self.current.kind == "ident" and self.current.upper == word:
+            self.index += 1
+            return True
+        return False
+
+    def expect_keyword(self, word: str) -> None:
+        if not self.keyword(word):
+            raise self.fail()
+
+    def expect_punct(self, char: str) -> None:
+        if self.current.text != char:
+            raise self.fail()
+        self.index += 1
+
+    def field_path(self) -> FieldPath:
+        token = self.current
+        if token.kind != "ident" or token.upper in KEYWORDS:
+            raise self.fail()
+        self.index += 1
+        return FieldPath(tuple(token.text.split(".")), token.position)
+
+    def parse(self) -> Query:
+        if self.current.kind == "eof":
+            raise SalesforceApiError(
+                400, "MALFORMED_QUERY", "SOQL statements cannot be empty or null"
+            )
+        self.expect_keyword("SELECT")
+        fields: list[FieldPath] = []
+        aggregates: list[CountOf] = []
+        count_only = False
+        while True:
+            if (
+                self.current.kind == "ident"
+                and self.current.upper == "COUNT"
+                and (self.tokens[self.index + 1].text == "(")
+            ):
+                self.index += 2
+                if self.current.text == ")":
+                    self.index += 1
+                    count_only = True
+                else:
+                    counted = self.field_path()
+                    self.expect_punct(")")
+                    alias = None
+                    if self.current.kind == "ident" and self.current.upper not in KEYWORDS:
+                        alias = self.advance().text
+                    aggregates.append(CountOf(counted, alias))
+            else:
+                fields.append(self.field_path())
+            if self.current.text != ",":
+                break
+            self.index += 1
+        if count_only and (fields or aggregates):
+            raise self.fail()
+        if fields and aggregates:
+            first = fields[0]
+            raise soql_error(
+                self.soql,
+                first.position,
+                "MALFORMED_QUERY",
+                f"Field must be grouped or aggregated: {first.text}",
+            )
+        self.expect_keyword("FROM")
+        sobject_token = self.current
+        if sobject_token.kind != "ident" or sobject_token.upper in KEYWORDS:
+            raise self.fail()
+        self.index += 1
+        where = None
+        if self.keyword("WHERE"):
+            where = self.condition()
+        order: list[OrderKey] = []
+        if self.keyword("ORDER"):
+            self.expect_keyword("BY")
+            while True:
+                key = self.field_path()
+                descending = self.keyword("DESC")
+                if not descending:
+                    self.keyword("ASC")
+                nulls_last = descending
+                if self.keyword("NULLS"):
+                    if self.keyword("LAST"):
+                        nulls_last = True
+                    else:
+                        self.expect_keyword("FIRST")
+                        nulls_last = False
+                order.append(OrderKey(key, descending, nulls_last))
+                if self.current.text != ",":
+                    break
+                self.index += 1
+        limit = self.integer_clause("LIMIT")
+        offset = self.integer_clause("OFFSET")
+        if self.current.kind != "eof":
+            raise self.fail()
+        return Query(
+            self.soql,
+            tuple(fields),
+            tuple(aggregates),
+            count_only,
+            sobject_token.text,
+            sobject_token.position,
+            where,
+            tuple(order),
+            limit,
+            offset,
+        )
+
+    def integer_clause(self, word: str) -> int | None:
+        if not self.keyword(word):
+            return None
+        token = self.current
+        if token.kind != "number" or "." in token.text or token.text.startswith("-"):
+            raise self.fail()
+        self.index += 1
+        return int(token.text)
+
+    def condition(self) -> Condition:
+        items = [self.conjunction()]
+        while self.keyword("OR"):
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else BoolOp("OR", tuple(items))
+
+    def conjunction(self) -> Condition:
+        items = [self.negation()]
+        while self.keyword("AND"):
+            items.append(self.negation())
+        return items[0] if len(items) == 1 else BoolOp("AND", tuple(items))
+
+    def negation(self) -> Condition:
+        if self.keyword("NOT"):
+            return Not(self.negation())
+        if self.current.text == "(":
+            self.index += 1
+            inner = self.condition()
+            self.expect_punct(")")
+            return inner
+        return self.predicate()
+
+    def predicate(self) -> Condition:
+        path = self.field_path()
+        if self.keyword("LIKE"):
+            literal = self.literal()
+            if literal.kind != "string":
+                raise self.fail(self.tokens[self.index - 1])
+            return Like(path, str(literal.value))
+        negated = False
+        if self.keyword("NOT"):
+            negated = True
+            if not (self.current.kind == "ident" and self.current.upper == "IN"):
+                raise self.fail()
+        if self.keyword("IN"):
+            self.expect_punct("(")
+            values = [self.literal()]
+            while self.current.text == ",":
+                self.index += 1
+                values.append(self.literal())
+            self.expect_punct(")")
+            return InList(path, tuple(values), negated)
+        if self.current.kind != "op":
+            raise self.fail()
+        operator = self.advance().text
+        return Comparison(path, "!=" if operator == "<>" else operator, self.literal())
+
+    def literal(self) -> Literal:
+        token = self.advance()
+        if token.kind == "string":
+            body = token.text[1:-1]
+            value = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
+            return Literal("string", value, token.text)
+        if token.kind == "number":
+            number: float | int = float(token.text) if "." in token.text else int(token.text)
+            return Literal("number", number, token.text)
+        if token.kind == "date":
+            return Literal("date", date.fromisoformat(token.text), token.text)
+        if token.kind == "datetime":
+            return Literal("datetime", _parse_datetime(token.text), token.text)
+        if token.kind == "ident":
+            word = token.upper
+            if word in {"TRUE", "FALSE"}:
+                return Literal("boolean", word == "TRUE", token.text)
+            if word == "NULL":
+                return Literal("null", None, token.text)
+            if word in RELATIVE_DATES:
+                return Literal("relative", (word, 0), token.text)
+            if word in RELATIVE_N_DATES and self.current.text == ":":
+                self.index += 1
+                amount = self.advance()
+                if amount.kind != "number" or "." in amount.text:
+                    raise self.fail(amount)
+                return Literal("relative", (word, int(amount.text)), f"{token.text}:{amount.text}")
+        raise self.fail(token)
+
+
+def parse(soql: str) -> Query:
+    """Parse one SOQL statement or raise `SalesforceApiError` (MALFORMED_QUERY)."""
+    return _Parser(soql).parse()
+
+
+def relative_range(name: str, amount: int, now: datetime) -> tuple[datetime, datetime]:
+    """The [start, end) instants a date literal such as LAST_N_DAYS:7 covers, in UTC days."""
+    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    day = timedelta(days=1)
+    week_start = today - timedelta(days=(today.weekday() + 1) % 7)
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    previous_month = (month_start - day).replace(day=1)
+    year_start = today.replace(month=1, day=1)
+    ranges = {
+        "TODAY": (today, today + day),
+        "YESTERDAY": (today - day, today),
+        "TOMORROW": (today + day, today + 2 * day),
+        "THIS_WEEK": (week_start, week_start + 7 * day),
+        "LAST_WEEK": (week_start - 7 * day, week_start),
+        "NEXT_WEEK": (week_start + 7 * day, week_start + 14 * day),
+        "THIS_MONTH": (month_start, next_month),
+        "LAST_MONTH": (previous_month, month_start),
+        "NEXT_MONTH": (next_month, (next_month + timedelta(days=32)).replace(day=1)),
+        "LAST_90_DAYS": (today - 90 * day, today + day),
+        "NEXT_90_DAYS": (today + day, today + 91 * day),
+        "THIS_YEAR": (year_start, year_start.replace(year=year_start.year + 1)),
+        "LAST_YEAR": (year_start.replace(year=year_start.year - 1), year_start),
+        "NEXT_YEAR": (
+            year_start.replace(year=year_start.year + 1),
+            year_start.replace(year=year_start.year + 2),
+        ),
+        # LAST_N_DAYS:n runs from n days ago through the end of today.
+        "LAST_N_DAYS": (today - amount * day, today + day),
+        "NEXT_N_DAYS": (today + day, today + (amount + 1) * day),
+    }
+    return ranges[name]

@@ -153,3 +153,20 @@ def test_the_spec_file_reproduces_the_wizard_choices(client: TestClient) -> None
 def test_review_before_select_data_goes_back_to_select_data(client: TestClient) -> None:
     connect(client)
     assert client.get("/import/Sales org/review").url.path == SELECT
+
+
+def test_objects_stay_selectable_when_reports_cannot_be_listed(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    from sfimport.errors import InsufficientAccess
+
+    connect(client)
+
+    def no_reports(connection: str, search: str | None = None) -> list[object]:
+        raise InsufficientAccess("Run Reports is missing for this user.")
+
+    workspace.list_reports = no_reports  # type: ignore[assignment,method-assign]
+    page = client.get(SELECT)
+    assert page.status_code == 200
+    assert 'value="Lead"' in page.text
+    assert "Reports cannot be listed" in page.text and "Run Reports is missing" in page.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sfimport import __version__
 from sfimport.errors import SfimportError
+from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 from sfimport.web import (
     routes_api,
@@ -34,10 +34,7 @@ from sfimport.web.sessions import SessionMiddleware, SessionStore
 
 
 def _default_workspace(settings: Settings) -> WorkspacePort:
-    # Imported on first use: the engine's Workspace is heavier than the web layer.
-    module = importlib.import_module("sfimport.extract.workspace")
-    workspace: WorkspacePort = module.Workspace(settings)
-    return workspace
+    return Workspace(settings)
 
 
 def create_app(

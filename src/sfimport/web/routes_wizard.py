@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from sfimport.errors import SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
+from sfimport.web.ports import WorkspacePort
 from sfimport.web.routes_connections import see_other, seg
 from sfimport.web.sessions import WizardState
 
@@ -64,10 +65,10 @@ def select_data(
         connection=info,
         q=q,
         objects=workspace.list_objects(info.name, search),
-        reports=workspace.list_reports(info.name, search),
         folders=workspace.list_folders(),
         state=state,
         error=None,
+        **_reports(workspace, info.name, search),
     )
 
 
@@ -111,13 +112,22 @@ async def save_selection(
             connection=info,
             q=q,
             objects=workspace.list_objects(info.name, q.strip() or None),
-            reports=workspace.list_reports(info.name, q.strip() or None),
             folders=workspace.list_folders(),
             state=state,
             error=error,
+            **_reports(workspace, info.name, q.strip() or None),
         )
     state.plan = None
     return see_other(f"/import/{seg(info.name)}/obfuscate")
+
+
+def _reports(workspace: WorkspacePort, connection: str, search: str | None) -> dict[str, Any]:
+    """The reports to list, or why there are none: objects stay importable when the Reports
+    API fails (a user without Run Reports, an org without Reports)."""
+    try:
+        return {"reports": workspace.list_reports(connection, search), "reports_error": None}
+    except SfimportError as error:
+        return {"reports": [], "reports_error": error}
 
 
 def _texts(form: FormData, key: str) -> list[str]:

@@ -338,6 +338,7 @@ def _generated(cols: _Columns, spec: FieldSpec) -> pa.Array | None:
         "email": lambda: _text(
             [pc.utf8_lower(cols.choice(_FIRST)), ".", _slug(cols.choice(_LAST)), "@example.com"]
         ),
+        "year": lambda: _digits(cols.numbers(1950, 2021), 4),
         "secret": lambda: _text(["AC-", _digits(cols.numbers(0, 10**8), 8)]),
         "body": lambda: cols.choice(_BODIES),
         "revenue": lambda: pa.array(_lognormal(cols, 5e6, 1.5, 1000.0)),

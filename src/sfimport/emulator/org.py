@@ -41,6 +41,56 @@ from sfimport.emulator.schema import (
 from sfimport.emulator.soql import parse
 
 CURSOR_IDLE_SECONDS = 15 * 60
+# The /limits entries of a Developer Edition org and their maxima (DailyApiRequests is live).
+DEVELOPER_EDITION_LIMITS: Mapping[str, int] = {
+    "AnalyticsExternalDataSizeMB": 40960,
+    "BOZosCalloutHourlyLimit": 20000,
+    "ConcurrentAsyncGetReportInstances": 200,
+    "ConcurrentEinsteinDataInsightsStoryCreation": 5,
+    "ConcurrentEinsteinDiscoveryStoryCreation": 2,
+    "ConcurrentSyncReportRuns": 20,
+    "DailyAnalyticsDataflowJobExecutions": 60,
+    "DailyAnalyticsUploadedFilesSizeMB": 51200,
+    "DailyAsyncApexExecutions": 250000,
+    "DailyBulkApiBatches": 15000,
+    "DailyBulkV2QueryFileStorageMB": 976562,
+    "DailyBulkV2QueryJobs": 10000,
+    "DailyDurableGenericStreamingApiEvents": 10000,
+    "DailyDurableStreamingApiEvents": 10000,
+    "DailyEinsteinDataInsightsStoryCreation": 1000,
+    "DailyEinsteinDiscoveryPredictAPICalls": 50000,
+    "DailyEinsteinDiscoveryPredictionsByCDC": 500000,
+    "DailyEinsteinDiscoveryStoryCreation": 100,
+    "DailyFunctionsApiCallLimit": 50000,
+    "DailyGenericStreamingApiEvents": 10000,
+    "DailyStandardVolumePlatformEvents": 10000,
+    "DailyStreamingApiEvents": 10000,
+    "DailyWorkflowEmails": 195,
+    "DataStorageMB": 5,
+    "DurableStreamingApiConcurrentClients": 20,
+    "FileStorageMB": 20,
+    "HourlyAsyncReportRuns": 1200,
+    "HourlyDashboardRefreshes": 200,
+    "HourlyDashboardResults": 5000,
+    "HourlyDashboardStatuses": 999999999,
+    "HourlyLongTermIdMapping": 100000,
+    "HourlyManagedContentPublicRequests": 50000,
+    "HourlyODataCallout": 1000,
+    "HourlyPublishedPlatformEvents": 50000,
+    "HourlyPublishedStandardVolumePlatformEvents": 1000,
+    "HourlyShortTermIdMapping": 100000,
+    "HourlySyncReportRuns": 500,
+    "HourlyTimeBasedWorkflow": 50,
+    "MassEmail": 10,
+    "MonthlyEinsteinDiscoveryStoryCreation": 500,
+    "MonthlyPlatformEventsUsageEntitlement": 0,
+    "Package2VersionCreates": 6,
+    "Package2VersionCreatesWithoutValidation": 500,
+    "PermissionSets": 1500,
+    "PrivateConnectOutboundCalloutHourlyLimitMB": 0,
+    "SingleEmail": 15,
+    "StreamingApiConcurrentClients": 20,
+}
 MAX_CURSORS_PER_USER = 10
 AUTHORIZATION_CODE_SECONDS = 15 * 60
 DEFAULT_BATCH_SIZE = 2000
@@ -422,23 +472,7 @@ class Org:
         self.require_permission(user, "PermissionsViewSetup")
         self.api.roll(self.clock.now().date())
         remaining = max(0, self.api.maximum - self.api.used)
-        fixed = {
-            "ConcurrentAsyncGetReportInstances": 200,
-            "ConcurrentSyncReportRuns": 20,
-            "DailyAsyncApexExecutions": 250000,
-            "DailyBulkApiBatches": 15000,
-            "DailyBulkV2QueryFileStorageMB": 976562,
-            "DailyBulkV2QueryJobs": 10000,
-            "DailyDurableStreamingApiEvents": 10000,
-            "DailyStandardVolumePlatformEvents": 10000,
-            "DataStorageMB": 5,
-            "FileStorageMB": 20,
-            "HourlyAsyncReportRuns": 1200,
-            "HourlyDashboardRefreshes": 200,
-            "HourlySyncReportRuns": 500,
-            "MassEmail": 10,
-            "SingleEmail": 15,
-        }
+        fixed = DEVELOPER_EDITION_LIMITS
         body: dict[str, Any] = {}
         for key in sorted([*fixed, "DailyApiRequests"]):
             if key == "DailyApiRequests":

@@ -250,12 +250,15 @@ def describe_field(spec: FieldSpec) -> dict[str, Any]:
 
 def _object_urls(spec: ObjectSpec, version: str, base_url: str, full: bool) -> dict[str, str]:
     root = f"/services/data/v{version}/sobjects/{spec.name}"
-    if spec.associate_entity_type == "ChangeEvent" or spec.key_prefix is None:
+    if spec.associate_entity_type == "ChangeEvent":
         return {
             "rowTemplate": f"{root}/{{ID}}",
+            "eventSchema": f"{root}/eventSchema",
             "describe": f"{root}/describe",
             "sobject": root,
         }
+    if spec.key_prefix is None or not spec.flags["layoutable"]:
+        return {"rowTemplate": f"{root}/{{ID}}", "describe": f"{root}/describe", "sobject": root}
     urls = {
         "compactLayouts": f"{root}/describe/compactLayouts",
         "rowTemplate": f"{root}/{{ID}}",
@@ -264,7 +267,6 @@ def _object_urls(spec: ObjectSpec, version: str, base_url: str, full: bool) -> d
     if full:
         urls["uiDetailTemplate"] = f"{base_url}/{{ID}}"
         urls["uiEditTemplate"] = f"{base_url}/{{ID}}/e"
-        urls["defaultValues"] = f"{root}/defaultValues?recordTypeId&fields"
     urls["listviews"] = f"{root}/listviews"
     urls["describe"] = f"{root}/describe"
     if full:

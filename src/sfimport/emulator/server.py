@@ -129,6 +129,8 @@ def _config(app: ASGIApp, host: str, port: int, tls: TlsFiles | None) -> uvicorn
         server_header=False,
         # uvicorn would add a lower-case "date"; the app sends its own "Date".
         date_header=False,
+        # Clients often leave keep-alive TLS connections open; do not wait long for them.
+        timeout_graceful_shutdown=1,
         ssl_certfile=str(tls.chain_path) if tls else None,
         ssl_keyfile=str(tls.key_path) if tls else None,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from sfimport.errors import NotFound, NotSupportedObject
 from sfimport.extract.catalog import (
     UNSUPPORTED_OBJECTS,
@@ -19,8 +20,9 @@ from sfimport.extract.catalog import (
     is_supported_object,
     load_catalog,
 )
-from sfimport.salesforce import SalesforceAuth, SalesforceClient
+from sfimport.salesforce import OAuthApp, OAuthClient, SalesforceAuth, SalesforceClient
 from tests.salesforce.conftest import make_tokens
+from tests.salesforce.emulated import demo_user, emulator
 from tests.salesforce.recordings import load, recordings_dir
 
 GLOBAL = load("rest-describe/cumulusci__GET_sobjects_Global_describe__200.yaml").json()
@@ -191,3 +193,27 @@ def test_catalog_module_does_not_read_the_spec_folder_at_run_time() -> None:
     import sfimport.extract.catalog as module
 
     assert "shared" not in Path(module.__file__).read_text(encoding="utf-8")
+
+
+def test_catalog_exclusions_are_exact_against_the_emulator() -> None:
+    with emulator() as emulated, httpx2.Client() as http:
+        app = OAuthApp(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+        oauth = OAuthClient(http, emulated.base_url, app)
+        tokens = oauth.refresh(emulated.refresh_token_for(demo_user("admin")))
+        client = SalesforceClient(tokens.instance_url, SalesforceAuth(tokens, None), http=http)
+        listed = client.rest.describe_global()["sobjects"]
+        loaded = load_catalog(client)
+    names = {o["name"] for o in listed}
+    # The emulator lists what the product must skip, so the check below is not vacuous.
+    assert names & spec_list()
+    assert any(name.endswith("ChangeEvent") for name in names)
+    assert any(not o["queryable"] for o in listed)
+    expected = {
+        o["name"]
+        for o in listed
+        if o["queryable"] and o["name"] not in spec_list() and not o["name"].endswith("ChangeEvent")
+    }
+    assert {o.name for o in loaded.objects} == expected
+    assert {"Account", "Lead", "Opportunity"} <= expected
+    assert any(o.custom for o in loaded.objects)
+    assert loaded.search("lead").objects[0].name == "Lead"

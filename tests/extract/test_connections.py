@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
 
+from sfimport.emulator import DEMO_CLIENT_ID
 from sfimport.errors import (
+    ApiDisabled,
     AuthorizationDenied,
     ConfigurationError,
     ConnectionFailed,
@@ -19,9 +22,10 @@ from sfimport.errors import (
     TransientError,
     UsageError,
 )
-from sfimport.extract.connections import ConnectionService, PendingFlows
+from sfimport.extract.connections import Connected, ConnectionService, PendingFlows
 from sfimport.settings import Settings
 from sfimport.store.metadata import ConnectionStatus
+from tests.salesforce.emulated import Emulated, browser_login, demo_user, emulator, settings_for
 from tests.salesforce.fake_org import CLIENT_ID, CLIENT_SECRET, INSTANCE, ORG_ID, USER_ID, FakeOrg
 
 
@@ -303,4 +307,166 @@ def test_tokens_never_reach_the_logs_or_the_database_file(
     assert caplog.records
     for secret in secrets:
         assert secret not in logged
+        assert secret.encode() not in raw
+
+
+# --- Against the emulator (the real OAuth pages and endpoints, over loopback HTTP) ------------
+
+
+@pytest.fixture
+def emulated() -> Iterator[Emulated]:
+    with emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def live(tmp_path: Path, emulated: Emulated) -> Iterator[ConnectionService]:
+    service = ConnectionService.open(settings_for(tmp_path, emulated))
+    yield service
+    service.close()
+
+
+def browser_connect(
+    service: ConnectionService, user: str = "admin", name: str = "demo", **options: object
+) -> Connected:
+    pending = service.begin_authorization(name, **options)  # type: ignore[arg-type]
+    answer = browser_login(pending.authorize_url, demo_user(user))
+    assert answer["state"] == pending.state
+    return service.complete_authorization(state=answer["state"], code=answer["code"])
+
+
+def test_full_oauth_flow_against_the_emulator_for_production(
+    live: ConnectionService, emulated: Emulated
+) -> None:
+    connected = browser_connect(live)
+    assert connected.login_url == emulated.base_url
+    assert connected.instance_url == emulated.base_url
+    assert connected.connection.username == demo_user("admin").username
+    assert connected.connection.org_id.startswith("00D")
+    assert connected.connection.user_id.startswith("005")
+    assert not connected.is_sandbox
+    assert connected.permissions.all_present
+    assert live.test_connection("demo").ok
+
+
+def test_full_oauth_flow_against_a_sandbox_org(tmp_path: Path, emulated: Emulated) -> None:
+    with emulator(is_sandbox=True) as sandbox:
+        service = ConnectionService.open(settings_for(tmp_path, emulated, sandbox))
+        chosen = browser_connect(service, name="chosen", sandbox=True)
+        assert chosen.login_url == sandbox.base_url
+        assert chosen.is_sandbox
+        # Without the "Use sandbox" box, Organization.IsSandbox still tells.
+        detected = browser_connect(service, name="detected", login_url=sandbox.base_url)
+        assert detected.is_sandbox
+        service.close()
+
+
+def test_full_oauth_flow_through_a_my_domain_style_url(
+    live: ConnectionService, emulated: Emulated
+) -> None:
+    pending = live.begin_authorization("mydomain", login_url=emulated.my_domain_url + "/")
+    assert pending.authorize_url.startswith(f"{emulated.my_domain_url}/services/oauth2/authorize?")
+    answer = browser_login(pending.authorize_url, demo_user("admin"))
+    connected = live.complete_authorization(state=answer["state"], code=answer["code"])
+    assert connected.login_url == emulated.my_domain_url
+    assert connected.instance_url == emulated.my_domain_url
+    assert live.test_connection("mydomain").ok
+
+
+def test_a_state_mismatch_is_rejected_by_the_product(live: ConnectionService) -> None:
+    pending = live.begin_authorization("demo")
+    answer = browser_login(pending.authorize_url, demo_user("admin"))
+    with pytest.raises(AuthorizationDenied, match="state"):
+        live.complete_authorization(state=answer["state"] + "x", code=answer["code"])
+    assert live.list_connections() == []
+
+
+def test_a_pkce_mismatch_is_rejected_by_salesforce(live: ConnectionService) -> None:
+    pending = live.begin_authorization("demo")
+    answer = browser_login(pending.authorize_url, demo_user("admin"))
+    # Swap in another flow's verifier: the emulator's token endpoint must refuse the code.
+    other = live.begin_authorization("other")
+    live._pending.add(replace(pending, code_verifier=other.code_verifier))
+    with pytest.raises(AuthorizationDenied, match="code verifier"):
+        live.complete_authorization(state=answer["state"], code=answer["code"])
+    assert live.list_connections() == []
+
+
+def test_deny_on_the_allow_page_is_authorization_denied(live: ConnectionService) -> None:
+    pending = live.begin_authorization("demo")
+    answer = browser_login(pending.authorize_url, demo_user("admin"), decision="deny")
+    assert answer["error"] == "access_denied"
+    with pytest.raises(AuthorizationDenied):
+        live.complete_authorization(
+            state=answer["state"],
+            code=None,
+            error=answer["error"],
+            error_description=answer.get("error_description"),
+        )
+
+
+def test_an_expired_session_is_refreshed_and_the_new_token_saved(
+    live: ConnectionService, emulated: Emulated
+) -> None:
+    browser_connect(live)
+    before = live.store.tokens("demo")
+    # The emulator never expires sessions by time; revoking the access token alone ends the
+    # session exactly as a timeout does (401 INVALID_SESSION_ID), the refresh token lives on.
+    with httpx2.Client() as http:
+        http.post(
+            f"{emulated.base_url}/services/oauth2/revoke", data={"token": before.access_token}
+        )
+    with live.client_for("demo") as client:
+        assert client.rest.count("SELECT COUNT() FROM Account") > 0
+    after = live.store.tokens("demo")
+    assert after.access_token != before.access_token
+    assert after.refresh_token == before.refresh_token
+    assert live.get_connection("demo").status is ConnectionStatus.ACTIVE
+
+
+def test_deleting_a_connection_revokes_it_at_the_emulator(
+    live: ConnectionService, emulated: Emulated
+) -> None:
+    browser_connect(live)
+    refresh = live.store.tokens("demo").refresh_token
+    assert refresh is not None
+    result = live.delete_connection("demo")
+    assert result.revoked
+    assert live.list_connections() == []
+    with httpx2.Client() as http:
+        after = http.post(
+            f"{emulated.base_url}/services/oauth2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": DEMO_CLIENT_ID,
+            },
+        )
+    assert after.status_code == 400
+    assert after.json()["error"] == "invalid_grant"
+
+
+def test_a_user_without_api_enabled_connects_and_is_told_what_is_missing(
+    live: ConnectionService,
+) -> None:
+    connected = browser_connect(live, user="noapi")
+    assert [item.name for item in connected.permissions.missing] == ["API Enabled"]
+    check = live.test_connection("demo")
+    assert not check.ok
+    assert isinstance(check.error, ApiDisabled)
+    assert "API Enabled" in check.message
+
+
+def test_tokens_stay_out_of_logs_and_the_database_during_a_live_flow(
+    live: ConnectionService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    browser_connect(live)
+    live.test_connection("demo")
+    tokens = live.store.tokens("demo")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    raw = b"".join(p.read_bytes() for p in live.settings.data_dir().glob("metadata.sqlite*"))
+    assert caplog.records
+    for secret in (tokens.access_token, tokens.refresh_token or ""):
+        assert secret and secret not in logged
         assert secret.encode() not in raw

@@ -7,10 +7,12 @@ import json
 import httpx2
 import pytest
 
+from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, DemoUser
 from sfimport.errors import UsageError
 from sfimport.extract.permissions import REQUIRED_PERMISSIONS, check_permissions
-from sfimport.salesforce import SalesforceAuth, SalesforceClient
+from sfimport.salesforce import OAuthApp, OAuthClient, SalesforceAuth, SalesforceClient
 from tests.salesforce.conftest import make_tokens
+from tests.salesforce.emulated import emulator
 
 USER = "005RO000000HfnkYAC"
 ALL = {p.field: True for p in REQUIRED_PERMISSIONS}
@@ -118,3 +120,24 @@ def test_when_assignments_are_unreadable_view_setup_is_what_is_missing() -> None
 def test_a_malformed_user_id_is_refused_before_any_query() -> None:
     with pytest.raises(UsageError):
         check_permissions(client(lambda r: page()), "005' OR Name != '")
+
+
+# --- Against the emulator: each demo user ---------------------------------------------------
+
+_CHECKED = {p.name for p in REQUIRED_PERMISSIONS}
+
+
+@pytest.mark.parametrize("user", DEMO_USERS, ids=[user.key for user in DEMO_USERS])
+def test_the_permission_check_for_each_demo_user(user: DemoUser) -> None:
+    with emulator() as emulated, httpx2.Client() as http:
+        app = OAuthApp(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+        oauth = OAuthClient(http, emulated.base_url, app)
+        tokens = oauth.refresh(emulated.refresh_token_for(user))
+        client = SalesforceClient(tokens.instance_url, SalesforceAuth(tokens, None), http=http)
+        report = check_permissions(client, tokens.user_id)
+    expected = [user.lacks] if user.lacks in _CHECKED else []
+    assert [item.name for item in report.missing] == expected
+    if user.key == "noapi":
+        assert report.source == "api_disabled"
+    else:
+        assert report.unknown == ()

@@ -14,6 +14,7 @@ from typing import TypeVar
 from sfimport.errors import (
     ApiDisabled,
     InsufficientAccess,
+    InvalidQuery,
     NotFound,
     NotSupportedObject,
     ResourceNotFound,
@@ -194,7 +195,8 @@ def load_catalog(client: SalesforceClient, *, include_reports: bool = True) -> C
         reports = catalog_reports(client.reports.list_reports())
     except ApiDisabled:
         raise
-    except (InsufficientAccess, ResourceNotFound) as exc:
+    except (InsufficientAccess, ResourceNotFound, InvalidQuery) as exc:
+        # INVALID_TYPE on Report: the org (or this user) has no Report object to read.
         return Catalog(objects=objects, reports=(), reports_unavailable=exc.describe())
     return Catalog(objects=objects, reports=reports)
 

@@ -13,8 +13,12 @@ from sfimport.emulator.org import Org
 from sfimport.emulator.routes_control import control_routes
 from sfimport.emulator.routes_oauth import oauth_routes
 from sfimport.emulator.routes_rest import rest_routes
+from sfimport.emulator.routes_services import service_routes, with_faults
 
-_SPECIAL_CASE = {b"www-authenticate": b"WWW-Authenticate"}
+_SPECIAL_CASE = {
+    b"www-authenticate": b"WWW-Authenticate",
+    b"sforce-numberofrecords": b"Sforce-NumberOfRecords",
+}
 
 
 def _canonical(name: bytes) -> bytes:
@@ -52,5 +56,11 @@ class SalesforceHeaderCase:
 
 def create_emulator(org: Org, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
     """The emulator app for `org`; `extra_routes` are mounted first (e.g. more control routes)."""
-    routes = [*extra_routes, *control_routes(org), *oauth_routes(org), *rest_routes(org)]
-    return SalesforceHeaderCase(Starlette(routes=routes))
+    routes = [
+        *extra_routes,
+        *control_routes(org),
+        *service_routes(org),
+        *oauth_routes(org),
+        *rest_routes(org),
+    ]
+    return SalesforceHeaderCase(with_faults(Starlette(routes=routes), org))

@@ -195,9 +195,16 @@ def load_catalog(client: SalesforceClient, *, include_reports: bool = True) -> C
         reports = catalog_reports(client.reports.list_reports())
     except ApiDisabled:
         raise
-    except (InsufficientAccess, ResourceNotFound, InvalidQuery) as exc:
-        # INVALID_TYPE on Report: the org (or this user) has no Report object to read.
+    except (InsufficientAccess, ResourceNotFound) as exc:
         return Catalog(objects=objects, reports=(), reports_unavailable=exc.describe())
+    except InvalidQuery:
+        # INVALID_TYPE on Report: the org (or this user) has no Report object to read.
+        return Catalog(
+            objects=objects,
+            reports=(),
+            reports_unavailable="Salesforce offers no reports to this user (the Report object "
+            "cannot be queried). Check the user's Run Reports permission.",
+        )
     return Catalog(objects=objects, reports=reports)
 
 

@@ -107,6 +107,8 @@ class StagingWriter:
                 self._writer.close()
                 self._writer = None
             self._closed = StagedData(self.directory, tuple(self._files), self.schema, self._rows)
+            # Hand the buffers back to the system before DuckDB reads the files.
+            pa.default_memory_pool().release_unused()
         return self._closed
 
     def abort(self) -> None:
@@ -134,7 +136,9 @@ class StagingWriter:
     def _open_file(self) -> None:
         path = self.directory / f"part-{len(self._files):05d}.parquet"
         try:
-            self._writer = pq.ParquetWriter(path, self.schema, compression="snappy")
+            self._writer = pq.ParquetWriter(
+                path, self.schema, compression="snappy", use_dictionary=False
+            )
         except OSError as error:
             raise StoreError(f"Cannot write staging file {path}: {error}") from error
         self._files.append(path)

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from sfimport.errors import NotFound, StoreBusy, StoreError, UsageError
 from sfimport.store.export import write_export
-from sfimport.store.names import quote, table_ref, validate_name
+from sfimport.store.names import quote, table_ref, validate_name, validate_run_id
 from sfimport.store.staging import StagedData, StagingWriter, staging_directory
 
 CATALOG_SCHEMA = "_sfimport"
@@ -186,7 +186,7 @@ class MyData:
 
     def discard_run(self, run_id: str) -> None:
         """Remove whatever a run left in staging (after a crash, or once it is published)."""
-        directory = staging_directory(self.staging_root, run_id, "x", "x").parent
+        directory = self.staging_root / validate_run_id(run_id)
         if directory.exists():
             shutil.rmtree(directory, ignore_errors=True)
 

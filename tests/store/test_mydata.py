@@ -272,3 +272,28 @@ def test_a_process_holding_the_write_lock_makes_calls_wait_then_raise_busy(
         assert holder.stdout is not None
         holder.stdout.close()
     assert mydata.list_folders() == ["Sales"]
+
+
+def test_data_sets_published_at_once_from_threads_all_land(mydata: MyData) -> None:
+    import threading
+
+    names = [f"Set{i}" for i in range(4)]
+    staged = {
+        n: stage(mydata, [rows((str(i), n, i, 5))], run_id=f"run-{i}", name=n)
+        for i, n in enumerate(names)
+    }
+    errors: list[BaseException] = []
+
+    def publish(name: str) -> None:
+        try:
+            mydata.publish(staged[name], publication(name=name))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(d.name for d in mydata.list_datasets("Sales")) == names

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -454,7 +455,10 @@ class MyData:
     @contextmanager
     def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect(read_only=False) as con:
+        # DuckDB shares one database instance between the connections of a process, so two
+        # threads publishing at once conflict inside it ("write-write conflict") instead of
+        # waiting on the file lock: writers of one process take turns here.
+        with _process_write_lock(self.path), self._connect(read_only=False) as con:
             con.execute(_CREATE_CATALOG)
             yield con
 
@@ -494,6 +498,16 @@ class MyData:
             raise StoreError(f"My Data could not complete the operation: {error}") from error
         finally:
             con.close()
+
+
+_WRITE_LOCKS: dict[Path, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _process_write_lock(path: Path) -> threading.Lock:
+    key = path.resolve()
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from sfimport.emulator.catalog import (
 from sfimport.emulator.generate import DATA_START, empty_table, generate_table
 from sfimport.emulator.ids import mint_id, mint_ids
 from sfimport.emulator.org import Clock, ConnectedApp, Org, PermissionSet, User
+from sfimport.emulator.reports import install_reports
 
 DEMO_CLIENT_ID = (
     "3MVG9sfimportDemoConnectedApp.EmulatorOnly.NotASecret0000000000000000000000000000000000"
@@ -385,7 +386,7 @@ def build_demo_org(
         DEMO_CALLBACK_URLS,
         any_loopback_callback=True,
     )
-    return Org(
+    org = Org(
         org_id=org_id,
         name=name,
         is_sandbox=is_sandbox,
@@ -399,3 +400,5 @@ def build_demo_org(
         api_max=api_max,
         demo_logins=[(d.username, d.password, d.lacks) for d in DEMO_USERS],
     )
+    install_reports(org)
+    return org

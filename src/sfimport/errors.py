@@ -192,3 +192,17 @@ class BudgetExceeded(SfimportError):
         "Import fewer data sets, raise the budget (--budget), or wait for the daily allowance "
         "to reset."
     )
+
+
+class ApiBudgetReached(DailyLimitExceeded):
+    """A run stopped itself before its next call would cross the API budget set for it.
+
+    Raised before the call is sent, so the budget is never crossed; the run keeps what it
+    completed and waits like a run that met Salesforce's own daily limit.
+    """
+
+    kind = "api_budget"
+    remedy = (
+        "The run stopped before crossing its share of the org's daily API allowance and "
+        "resumes automatically when the allowance frees up; raise the budget to finish sooner."
+    )

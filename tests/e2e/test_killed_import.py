@@ -10,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from sfimport.extract.cursor import select_soql
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
@@ -76,9 +77,21 @@ def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
         if child.poll() is None:
             child.kill()
 
-    after = Workspace(Settings(home=home), client_factory=client_for(FakeOrg([])))
+    # The same org, in this process: its query cursor is the one the child was reading.
+    org = FakeOrg(make_records(30), page_size=5)
+    after = Workspace(Settings(home=home), client_factory=client_for(org))
     assert after.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows == before
     assert after.get_dataset("Sales.Contact").row_count == 4
     interrupted = after.list_runs()[0]
     assert interrupted.status == "failed" and interrupted.error is not None
+    assert interrupted.error.kind == "interrupted" and "resume" in interrupted.error.actions
+    assert list((home / "staging").rglob("*.parquet")), "recorded pages are kept for the resume"
+
+    planned = after.build_plan(spec).datasets[0]
+    org.queries.append(select_soql("Contact", planned.fields, None, None))
+    assert after.resume_waiting_runs() == [interrupted.id]
+    resumed = after.wait(interrupted.id, timeout=30)
+    assert resumed.status == "complete", resumed
+    assert after.get_dataset("Sales.Contact").row_count == 30
+    assert org.queries == [select_soql("Contact", planned.fields, None, None)], "no new query"
     assert not list((home / "staging").rglob("*.parquet"))

@@ -40,9 +40,9 @@ def test_small_objects_are_read_through_rest_and_large_ones_through_bulk() -> No
         "Account", selection, expected_rows=1_000_000, has_start_date=True, concealed=()
     )
     assert small.method == "rest"
-    assert small.api_calls == 2 + 1
+    assert small.api_calls == 3 + 1
     assert large.method == "bulk"
-    assert large.api_calls == 2 + 1 + budget.bulk_polls(1_000_000) + 10 + 1
+    assert large.api_calls == 3 + 1 + budget.bulk_polls(1_000_000) + 10 + 1
 
 
 def test_plan_lists_compound_and_base64_fields_as_skipped_with_reasons() -> None:

@@ -1,11 +1,20 @@
-"""API-call arithmetic of an import: how many calls each data set will use, and whether a plan
-fits the share of the org's daily allowance it may spend."""
+"""API-call arithmetic of an import (how many calls each data set will use, whether a plan fits
+the share of the org's daily allowance it may spend) and the gate that keeps a running import
+from crossing that share."""
 
 from __future__ import annotations
 
 import math
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from sfimport.salesforce.client import ApiUsage
+import httpx2
+
+from sfimport.errors import ApiBudgetReached
+from sfimport.salesforce.client import ApiUsage, parse_limit_info
 
 #: REST query pages hold at most 2,000 records (Sforce-Query-Options batchSize is only a hint).
 REST_PAGE_ROWS = 2000
@@ -17,6 +26,8 @@ REST_THRESHOLD_ROWS = 10_000
 REPORT_ROWS_PER_RUN = 2000
 #: Default share of the daily allowance an import may use (the rest is left to other apps).
 DEFAULT_BUDGET_PERCENT = 80.0
+#: Calls Salesforce counts against the daily allowance: the versioned data API.
+_API_CALL = re.compile(r"^/services/data/v\d+\.\d+/")
 
 
 def bulk_polls(expected_rows: int | None) -> int:
@@ -28,10 +39,10 @@ def object_calls(method: str, expected_rows: int | None) -> int:
     """Calls to import one object, counting describe and the COUNT() already made for the plan.
 
     REST: one call per 2,000-row page. Bulk: create the job, poll it, one call per result page,
-    delete the job.
+    delete the job. After the run, one more COUNT() checks the data set against Salesforce.
     """
     rows = expected_rows or 0
-    planning = 2  # describe + SELECT COUNT()
+    planning = 3  # describe + SELECT COUNT(), and the COUNT() check after the run
     if method == "rest":
         return planning + max(1, math.ceil(rows / REST_PAGE_ROWS))
     return planning + 1 + bulk_polls(rows) + max(1, math.ceil(rows / BULK_PAGE_ROWS)) + 1
@@ -53,3 +64,92 @@ def budget_calls(usage: ApiUsage | None, percent: float) -> int | None:
         return None
     allowed = math.floor(usage.max * percent / 100.0)
     return max(allowed - usage.used, 0)
+
+
+def ceiling_calls(maximum: int, percent: float) -> int:
+    """The highest daily usage a run with budget ``percent`` may bring the org to."""
+    return math.floor(maximum * percent / 100.0)
+
+
+@dataclass
+class _HostUsage:
+    used: int | None = None
+    maximum: int | None = None
+    in_flight: int = 0
+    #: Budget percentages of the runs now using this host; the strictest one applies.
+    percents: list[float] = field(default_factory=list)
+
+
+class ApiGate(httpx2.BaseTransport):
+    """A transport in front of every Salesforce call that refuses the call which would take
+    the org's daily usage past the budget of a run in progress.
+
+    Usage comes from the ``Sforce-Limit-Info`` header of every answer; calls in flight are
+    counted as already spent, so concurrent downloads cannot slip past the ceiling together.
+    Only ``/services/data/vNN.N/...`` calls count against the allowance (not OAuth, not the
+    version list), as Salesforce counts them.
+    """
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._hosts: dict[str, _HostUsage] = {}
+
+    @contextmanager
+    def budget(self, instance_url: str, percent: float, usage: ApiUsage | None) -> Iterator[None]:
+        """Hold calls to ``instance_url`` to ``percent`` of the daily allowance meanwhile."""
+        host = httpx2.URL(instance_url).netloc.decode("ascii")
+        with self._lock:
+            state = self._hosts.setdefault(host, _HostUsage())
+            if usage is not None:
+                state.used, state.maximum = usage.used, usage.max
+            state.percents.append(percent)
+        try:
+            yield
+        finally:
+            with self._lock:
+                state.percents.remove(percent)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        host = request.url.netloc.decode("ascii")
+        counted = _API_CALL.match(request.url.path) is not None
+        reserved: _HostUsage | None = None
+        if counted:
+            with self._lock:
+                state = self._hosts.get(host)
+                if state is not None and state.percents and state.maximum is not None:
+                    ceiling = ceiling_calls(state.maximum, min(state.percents))
+                    spent = (state.used or 0) + state.in_flight
+                    if spent + 1 > ceiling:
+                        raise ApiBudgetReached(
+                            f"The run stopped before crossing its API budget: {spent:,} of the "
+                            f"org's {state.maximum:,} daily calls are used and the budget "
+                            f"({min(state.percents):g}%) allows {ceiling:,}."
+                        )
+                    state.in_flight += 1
+                    reserved = state
+        try:
+            response = self._inner.handle_request(request)
+        except BaseException:
+            if reserved is not None:
+                with self._lock:
+                    # The call may have reached Salesforce: count it as spent.
+                    reserved.used = (reserved.used or 0) + 1
+                    reserved.in_flight -= 1
+            raise
+        usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
+        with self._lock:
+            state = self._hosts.get(host)
+            if state is not None and usage is not None:
+                # Answers can arrive out of order: while a budget holds, usage only grows.
+                grown = state.used is None or usage.used > state.used or not state.percents
+                state.used = usage.used if grown else state.used
+                state.maximum = usage.max
+            if reserved is not None:
+                if usage is None:
+                    reserved.used = (reserved.used or 0) + 1
+                reserved.in_flight -= 1
+        return response
+
+    def close(self) -> None:
+        self._inner.close()

@@ -2,28 +2,45 @@
 default, the REST query when Bulk refuses the object or a field, or for small objects.
 
 Nothing here holds more than one result page: pages become batches of the explicit schema from
-describe and are handed on as they arrive.
+describe and are handed on as they arrive. After each page the reader reports where Salesforce
+continues (``Tally.position``), so an interrupted read resumes at the next page: a Bulk job's
+locator (results stay in the org for days) or a REST ``nextRecordsUrl`` (alive while the query
+cursor is, about 15 idle minutes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
-from sfimport.errors import BulkUnsupported, SalesforceError, SfimportError
+from sfimport.errors import (
+    BulkUnsupported,
+    ConnectionFailed,
+    DailyLimitExceeded,
+    ResourceNotFound,
+    SalesforceError,
+    SfimportError,
+    TransientError,
+)
 from sfimport.extract.batches import csv_page_batches, rest_records_batch
 from sfimport.extract.budget import BULK_PAGE_ROWS, REST_PAGE_ROWS
 from sfimport.extract.cursor import select_soql
 from sfimport.extract.plan import PlannedDataset
 from sfimport.salesforce.bulk2 import BulkJob
 from sfimport.salesforce.client import SalesforceClient
+from sfimport.salesforce.wire import QueryResult
 
 #: Seconds between Bulk job status polls: quick at first, then capped.
 POLL_INITIAL = 0.2
 POLL_MAX = 5.0
+
+
+class RestartRead(Exception):
+    """The saved position can no longer be continued (the Bulk job is gone): read again."""
 
 
 @dataclass
@@ -34,8 +51,8 @@ class Tally:
     pages: int = 0
     api_calls: int = 0
     method: str = ""
-    #: Where a resumed download could continue (Bulk job id and next locator).
-    checkpoint: dict[str, object] = field(default_factory=dict)
+    #: Where Salesforce continues after the last page handed on (see :mod:`.resume`).
+    position: dict[str, Any] | None = None
 
 
 PageCallback = Callable[[Tally], None]
@@ -50,34 +67,83 @@ def object_batches(
     tally: Tally,
     on_page: PageCallback,
     sleep: Callable[[float], None],
-    known_fields: tuple[str, ...] = (),
+    upper: datetime | None = None,
+    position: dict[str, Any] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Every record of the planned object (filtered by ``start`` on its cursor) as batches."""
-    soql = select_soql(planned.source, schema.names, planned.cursor_field, start)
+    """Every record of the planned object with ``start <= cursor < upper`` as batches.
+
+    Incremental reads use queryAll, so records deleted in Salesforce come back with
+    ``IsDeleted`` true. ``position`` continues a read from a saved page position.
+    """
+    soql = select_soql(planned.source, schema.names, planned.cursor_field, start, upper)
+    include_deleted = planned.mode == "incremental"
+    known = planned.fields
+    if position is not None:
+        if position.get("done"):
+            return
+        if position["kind"] == "bulk":
+            job = BulkJob(
+                id=str(position["job"]),
+                operation="queryAll" if include_deleted else "query",
+                object=planned.source,
+                state="JobComplete",
+                api_version=str(position["api_version"]),
+            )
+            locator = position.get("locator")
+            yield from _bulk_results(client, job, schema, tally, on_page, locator, resumed=True)
+            return
+        yield from _rest_pages(client, str(position["next_url"]), schema, tally, on_page, known)
+        return
     if planned.method == "bulk":
         try:
             yield from _bulk_batches(
-                client, soql, schema, tally, on_page, sleep, known_fields=known_fields
+                client, soql, schema, tally, on_page, sleep, include_deleted, known
             )
             return
         except BulkUnsupported:
             # Refused at job creation or failed before any page: nothing was handed on yet.
             if tally.pages:
                 raise
-    yield from _rest_batches(client, soql, schema, tally, on_page, known_fields=known_fields)
+    tally.method = "rest"
+    first = client.rest.query(
+        soql, include_deleted=include_deleted, batch_size=REST_PAGE_ROWS, known_fields=known
+    )
+    yield from _rest_stream(first, schema, tally, on_page)
 
 
-def _rest_batches(
+def _rest_pages(
     client: SalesforceClient,
-    soql: str,
+    next_url: str,
     schema: pa.Schema,
     tally: Tally,
     on_page: PageCallback,
-    *,
-    known_fields: tuple[str, ...],
+    known: tuple[str, ...],
 ) -> Iterator[pa.RecordBatch]:
+    """Continue a REST query cursor from a saved ``nextRecordsUrl``."""
     tally.method = "rest"
-    for page in client.rest.query(soql, batch_size=REST_PAGE_ROWS, known_fields=known_fields):
+
+    def pages() -> Iterator[QueryResult]:
+        url: str | None = next_url
+        seen: set[str] = set()
+        while url:
+            if url in seen:
+                raise SalesforceError(f"Salesforce repeated the query page {url}; stopped.")
+            seen.add(url)
+            page: QueryResult = client.get_json(
+                url,
+                headers={"Sforce-Query-Options": f"batchSize={REST_PAGE_ROWS}"},
+                known_fields=known,
+            )
+            yield page
+            url = None if page["done"] else page.get("nextRecordsUrl")
+
+    yield from _rest_stream(pages(), schema, tally, on_page)
+
+
+def _rest_stream(
+    pages: Iterator[QueryResult], schema: pa.Schema, tally: Tally, on_page: PageCallback
+) -> Iterator[pa.RecordBatch]:
+    for page in pages:
         tally.api_calls += 1
         tally.pages += 1
         records = page["records"]
@@ -85,6 +151,8 @@ def _rest_batches(
             batch = rest_records_batch(records, schema)
             tally.rows += batch.num_rows
             yield batch
+        next_url = None if page["done"] else page.get("nextRecordsUrl")
+        tally.position = {"kind": "rest", "next_url": next_url, "done": next_url is None}
         on_page(tally)
 
 
@@ -95,26 +163,68 @@ def _bulk_batches(
     tally: Tally,
     on_page: PageCallback,
     sleep: Callable[[float], None],
-    *,
-    known_fields: tuple[str, ...],
+    include_deleted: bool,
+    known: tuple[str, ...],
 ) -> Iterator[pa.RecordBatch]:
     tally.method = "bulk"
-    job = client.bulk.create_query_job(soql, known_fields=known_fields)
+    job = client.bulk.create_query_job(soql, include_deleted=include_deleted, known_fields=known)
     tally.api_calls += 1
     try:
         job = _wait(client, job, tally, sleep)
-        tally.checkpoint = {"bulk_job": job.id, "api_version": job.api_version}
-        on_page(tally)
-        for page in client.bulk.result_pages(job, max_records=BULK_PAGE_ROWS):
+    except SfimportError as error:
+        if not resumable(error):
+            _delete_quietly(client, job, tally)
+        raise
+    # The job is recorded before its first page: a resumed run reads its results, not a new job.
+    tally.position = {"kind": "bulk", "job": job.id, "api_version": job.api_version}
+    on_page(tally)
+    yield from _bulk_results(client, job, schema, tally, on_page, None, resumed=False)
+
+
+def _bulk_results(
+    client: SalesforceClient,
+    job: BulkJob,
+    schema: pa.Schema,
+    tally: Tally,
+    on_page: PageCallback,
+    locator: str | None,
+    *,
+    resumed: bool,
+) -> Iterator[pa.RecordBatch]:
+    tally.method = "bulk"
+    try:
+        for page in client.bulk.result_pages(job, max_records=BULK_PAGE_ROWS, locator=locator):
             tally.api_calls += 1
+            resumed = False
             for batch in csv_page_batches(page.data, schema):
                 tally.rows += batch.num_rows
                 yield batch
             tally.pages += 1
-            tally.checkpoint = {**tally.checkpoint, "locator": page.next_locator}
+            tally.position = {
+                "kind": "bulk",
+                "job": job.id,
+                "api_version": job.api_version,
+                "locator": page.next_locator,
+                "done": page.next_locator is None,
+            }
             on_page(tally)
-    finally:
+    except ResourceNotFound as error:
+        if resumed:
+            # The job of an earlier attempt was deleted (or expired) in the org.
+            raise RestartRead(str(error)) from error
         _delete_quietly(client, job, tally)
+        raise
+    except SfimportError as error:
+        # A job whose run will resume keeps its results; any other failure tidies up.
+        if not resumable(error):
+            _delete_quietly(client, job, tally)
+        raise
+    _delete_quietly(client, job, tally)
+
+
+def resumable(error: SfimportError) -> bool:
+    """Errors after which the same read can continue later from its saved position."""
+    return isinstance(error, DailyLimitExceeded | TransientError | ConnectionFailed)
 
 
 def _wait(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sfimport.extract import budget
+from sfimport.extract.runs import ErrorInfo
 from sfimport.extract.schema import FieldSelection, FieldSpec
 from sfimport.extract.spec import ImportSpec
 from sfimport.salesforce.client import ApiUsage
@@ -44,6 +45,14 @@ class PlannedDataset:
     report_columns: tuple[ReportColumn, ...] = ()
     #: Something the person should know about this data set (e.g. imported whole).
     note: str = ""
+    #: "full" replaces the data set; "incremental" reads changes since ``since`` and merges.
+    mode: str = "full"
+    #: Incremental reads start here (the last high-water mark less the consistency overlap).
+    since: datetime | None = None
+    #: Read IsDeleted too (queryAll) to learn deletions, though the data set does not keep it.
+    deleted_flag: bool = False
+    #: Set when the data set cannot be read as planned (a field went away): nothing is read.
+    error: ErrorInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,20 @@
 """The run: every data set of a plan downloaded concurrently (bounded), concealed in memory,
-staged to Parquet and published into My Data one data set at a time, atomically.
+staged page by page to Parquet and published into My Data one data set at a time, atomically.
 
-Per data set: page bytes -> Arrow batches (explicit schema) -> conceal -> staged Parquet ->
-publish. Nothing holds more than a page per data set, so memory stays flat as row counts grow,
-and nothing half-done is visible: a killed run leaves My Data as it was.
+Per data set: page bytes -> Arrow batches (explicit schema) -> conceal -> one staged Parquet
+file per page, recorded in the run's checkpoint -> publish (a full read) or merge by Id (an
+incremental one). Nothing holds more than a page per data set, and nothing half-done is visible:
+an interrupted run leaves My Data as it was and resumes at the page where it stopped.
+
+How a data set's failure ends (see :func:`sfimport.extract.objects.resumable`):
+
+- the daily API limit, or the run's own API budget: "waiting"; the run waits for the limit;
+- network loss, 5xx and timeouts the client's retries did not overcome: retried here from
+  the checkpoint a few times, then "interrupted" and resumed automatically a little later;
+- an expired query locator or a vanished Bulk job: read again from the start, at once;
+- a dead connection (revoked token, blocked app): "interrupted", the connection marked as
+  needing re-authorisation; the run resumes once it is re-authorised;
+- anything else (a field gone, API disabled, ...): "failed", its staged pages dropped.
 """
 
 from __future__ import annotations
@@ -12,34 +23,55 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from sfimport.errors import DailyLimitExceeded, SfimportError
+from sfimport.errors import (
+    ConnectionFailed,
+    DailyLimitExceeded,
+    QueryLocatorExpired,
+    SfimportError,
+    TransientError,
+)
 from sfimport.extract.conceal import Concealer, concealment_shapes
-from sfimport.extract.cursor import start_of, watermark
+from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.events import EventLog
-from sfimport.extract.objects import Tally, object_batches
+from sfimport.extract.objects import RestartRead, Tally, object_batches
 from sfimport.extract.plan import ImportPlan, PlannedDataset
-from sfimport.extract.reports import ReportReader
-from sfimport.extract.runs import ErrorInfo, RunInfo, RunLedger
-from sfimport.extract.schema import arrow_schema
+from sfimport.extract.reports import ReportReader, report_schema
+from sfimport.extract.resume import Checkpoint, PageStaging, planned_to_json
+from sfimport.extract.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
+from sfimport.extract.schema import FieldSpec, arrow_schema
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.mydata import MyData, Publication
-from sfimport.store.staging import StagedData
+from sfimport.store.staging import staging_directory
 
 logger = logging.getLogger(__name__)
 
 #: Actions offered for a data set whose field went away since the last import.
-FIELD_ERROR_ACTIONS = ("reimport", "continue_without_field")
+FIELD_ERROR_ACTIONS = ("reimport", "retry", "continue_without_field")
+#: Salesforce does not say when the rolling 24-hour allowance frees up: try again hourly.
+LIMIT_RETRY = timedelta(hours=1)
+#: A run interrupted by the network resumes by itself after this pause.
+INTERRUPTED_RETRY = timedelta(minutes=5)
+#: Attempts of one data set within a run before it is left to a later resume.
+ATTEMPTS = 3
+#: Dataset statuses after which the data set's pages are kept for a resume.
+RESUMABLE = frozenset({"waiting", "interrupted"})
+#: Dataset statuses that count as done for the run's status.
+DONE = frozenset({"complete", "superseded"})
+
+_IS_DELETED = FieldSpec("IsDeleted", "Deleted", "boolean", soap_type="xsd:boolean")
 
 
 @dataclass(frozen=True)
 class DatasetOutcome:
     name: str
-    status: str  # "complete" | "incomplete" | "failed" | "waiting"
+    status: str  # "complete" | "incomplete" | "failed" | "waiting" | "interrupted"
     error: ErrorInfo | None = None
 
 
@@ -56,6 +88,8 @@ class Runner:
         concurrency: int,
         clock: Callable[[], datetime],
         sleep: Callable[[float], None],
+        on_connection_failed: Callable[[str], None] | None = None,
+        budget: Callable[[ImportPlan], AbstractContextManager[None]] | None = None,
     ) -> None:
         self._mydata = mydata
         self._ledger = ledger
@@ -64,9 +98,12 @@ class Runner:
         self._concurrency = max(1, concurrency)
         self._clock = clock
         self._sleep = sleep
+        self._on_connection_failed = on_connection_failed
+        self._budget = budget
 
     def register(self, plan: ImportPlan, run_id: str, *, kind: str = "import") -> datetime:
-        """Record the run as running before any download starts; returns its start time."""
+        """Record the run as running before any download starts; returns its start time,
+        which is also the frozen upper bound of every incremental read of the run."""
         started = self._clock()
         self._ledger.create(
             run_id,
@@ -77,35 +114,48 @@ class Runner:
             datasets=[(d.name, d.kind, d.source, d.method, d.expected_rows) for d in plan.datasets],
             started_at=started,
         )
+        for planned in plan.datasets:
+            upper = started.isoformat() if planned.mode == "incremental" else None
+            checkpoint = Checkpoint(plan=planned_to_json(planned), upper=upper)
+            self._ledger.update_dataset(run_id, planned.name, checkpoint=checkpoint.to_json())
         return started
 
     def execute(
         self, plan: ImportPlan, run_id: str, events: EventLog, started_at: datetime
     ) -> RunInfo:
-        """Download, conceal, stage and publish every data set; never raises for a data set's
-        failure (it is recorded on the run); returns the finished run."""
+        """Download, conceal, stage and publish every data set of ``plan`` not done yet in run
+        ``run_id`` (a resumed run continues where it stopped); never raises for a data set's
+        failure (it is recorded on the run); returns the run as it ended."""
+        try:
+            return self._execute(plan, run_id, events)
+        finally:
+            # Whatever ended the run (even a crash of this thread), it no longer executes here.
+            EXECUTING.discard(run_id)
+
+    def _execute(self, plan: ImportPlan, run_id: str, events: EventLog) -> RunInfo:
+        done = {d.name for d in self._ledger.get(run_id).datasets if d.status in DONE}
+        todo = [d for d in plan.datasets if d.name not in done]
         try:
             client = self._client_for(plan.spec.connection)
         except SfimportError as error:
-            info = ErrorInfo.from_error(error, actions=("reauthorize",))
-            for planned in plan.datasets:
-                self._ledger.update_dataset(run_id, planned.name, status="failed", error=info)
+            info = ErrorInfo.from_error(error, actions=("reauthorize", "resume"))
+            for planned in todo:
+                self._ledger.update_dataset(run_id, planned.name, status="interrupted", error=info)
                 events.emit(planned.name, "failed", message=error.message)
-            self._ledger.finish(run_id, "failed", error=info)
-            return self._ledger.get(run_id)
-        workers = min(self._concurrency, max(1, len(plan.datasets)))
-        try:
-            with ThreadPoolExecutor(workers, thread_name_prefix=f"run-{run_id}") as pool:
-                outcomes = list(
-                    pool.map(
-                        lambda d: self._dataset(plan, d, client, run_id, events, started_at),
-                        plan.datasets,
-                    )
-                )
-        finally:
-            self._mydata.discard_run(run_id)
-        self._finish(run_id, outcomes)
-        return self._ledger.get(run_id)
+            return self._finish(run_id)
+        workers = min(self._concurrency, max(1, len(todo)))
+        guard = self._budget(plan) if self._budget is not None else nullcontext()
+        with guard, ThreadPoolExecutor(workers, thread_name_prefix=f"run-{run_id}") as pool:
+            list(pool.map(lambda d: self._dataset(plan, d, client, run_id, events), todo))
+        return self._finish(run_id)
+
+    def wait_for_budget(self, run_id: str, error: SfimportError) -> RunInfo:
+        """Record a registered run that may not start yet (over its budget) as waiting."""
+        info = ErrorInfo.from_error(error)
+        for dataset in self._ledger.get(run_id).datasets:
+            self._ledger.update_dataset(run_id, dataset.name, status="waiting", error=info)
+        EXECUTING.discard(run_id)
+        return self._finish(run_id)
 
     # --- one data set ---------------------------------------------------------------------------
 
@@ -116,10 +166,35 @@ class Runner:
         client: SalesforceClient,
         run_id: str,
         events: EventLog,
-        started_at: datetime,
     ) -> DatasetOutcome:
-        tally = Tally(method=planned.method)
+        if planned.error is not None:
+            self._ledger.update_dataset(run_id, planned.name, status="failed", error=planned.error)
+            events.emit(planned.name, "failed", message=planned.error.message)
+            return DatasetOutcome(planned.name, "failed", planned.error)
+        saved = Checkpoint.from_json(self._ledger.checkpoint(run_id, planned.name))
+        checkpoint = saved or Checkpoint(plan=planned_to_json(planned))
+        prior = next(d for d in self._ledger.get(run_id).datasets if d.name == planned.name)
+        tally = Tally(
+            rows=checkpoint.rows,
+            pages=checkpoint.pages,
+            api_calls=prior.api_calls,
+            method=planned.method,
+        )
         began = time.monotonic()
+        stager = PageStaging(
+            staging_directory(self._mydata.staging_root, run_id, plan.spec.folder, planned.name),
+            _stored_schema(planned),
+            checkpoint,
+            lambda c: self._ledger.update_dataset(
+                run_id,
+                planned.name,
+                checkpoint=c.to_json(),
+                rows=tally.rows,
+                pages=tally.pages,
+                api_calls=tally.api_calls,
+                method=tally.method or planned.method,
+            ),
+        )
 
         def progress(phase: str, message: str = "") -> None:
             elapsed = time.monotonic() - began
@@ -134,172 +209,346 @@ class Runner:
                 message=message,
             )
 
-        def on_page(current: Tally) -> None:
-            self._ledger.update_dataset(
-                run_id,
-                planned.name,
-                status="running",
-                rows=current.rows,
-                pages=current.pages,
-                api_calls=current.api_calls,
-                method=current.method or planned.method,
-                checkpoint=current.checkpoint,
-            )
-            progress("downloading")
+        self._ledger.update_dataset(run_id, planned.name, status="running", error=None)
+        what = "changes" if planned.mode == "incremental" else planned.method
+        progress("downloading", f"Reading {planned.name} ({what}).")
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._read_and_publish(
+                    plan, planned, client, run_id, stager, tally, progress
+                )
+            except (RestartRead, QueryLocatorExpired) as restart:
+                # The saved cursor is gone: read the data set again from its first page.
+                logger.info("Reading %s again from the start: %s", planned.name, restart)
+                stager.reset()
+                tally.rows = tally.pages = 0
+                if attempt < ATTEMPTS:
+                    continue
+                error: SfimportError = TransientError(
+                    f"The query cursor of {planned.name} kept expiring."
+                )
+                return self._stop(run_id, planned, stager, tally, "interrupted", error, progress)
+            except DailyLimitExceeded as limit:
+                return self._stop(run_id, planned, stager, tally, "waiting", limit, progress)
+            except TransientError as transient:
+                stager.abandon_page()
+                if attempt < ATTEMPTS:
+                    logger.warning(
+                        "%s: %s; resuming from page %d",
+                        planned.name,
+                        transient,
+                        stager.checkpoint.pages,
+                    )
+                    self._sleep(2.0**attempt)
+                    continue
+                return self._stop(
+                    run_id, planned, stager, tally, "interrupted", transient, progress
+                )
+            except ConnectionFailed as dead:
+                if self._on_connection_failed is not None:
+                    self._on_connection_failed(plan.spec.connection)
+                return self._stop(run_id, planned, stager, tally, "interrupted", dead, progress)
+            except SfimportError as failure:
+                return self._stop(run_id, planned, stager, tally, "failed", failure, progress)
+            except Exception as bug:  # a bug must not leave the run "running" forever
+                logger.exception("Data set %s failed unexpectedly", planned.name)
+                info = ErrorInfo(
+                    kind="internal",
+                    message=f"{planned.name} failed unexpectedly ({type(bug).__name__}).",
+                    remedy="Try again; if it keeps failing, report it with the log.",
+                    actions=("reimport",),
+                    dataset=planned.name,
+                )
+                stager.reset()
+                self._ledger.update_dataset(run_id, planned.name, status="failed", error=info)
+                progress("failed", info.message)
+                return DatasetOutcome(planned.name, "failed", info)
 
-        self._ledger.update_dataset(run_id, planned.name, status="running")
-        progress("downloading", f"Reading {planned.name} ({planned.method}).")
-        try:
-            staged, incomplete, count_mismatch, _ = self._download(
-                plan, planned, client, run_id, tally, on_page
-            )
-            progress("publishing")
-            mark = watermark(started_at) if planned.cursor_field else None
-            self._mydata.publish(
-                staged,
-                Publication(
-                    folder=plan.spec.folder,
-                    name=planned.name,
-                    connection=plan.spec.connection,
-                    source=planned.source,
-                    kind="report" if planned.kind == "report" else "object",
-                    concealed=tuple(planned.concealed),
-                    skipped=tuple(planned.skipped_fields),
-                    start_date=plan.spec.start_date if planned.start_date_applies else None,
-                    cursor_field=planned.cursor_field,
-                    high_water_mark=mark,
-                    incomplete_reason=incomplete,
-                ),
-            )
-        except DailyLimitExceeded as error:
-            info = ErrorInfo.from_error(error, dataset=planned.name)
-            self._record_end(run_id, planned.name, "waiting", tally, error=info)
-            progress("waiting", error.message)
-            return DatasetOutcome(planned.name, "waiting", info)
-        except SfimportError as error:
-            actions: tuple[str, ...] = (
-                FIELD_ERROR_ACTIONS if error.kind == "field_unavailable" else ()
-            )
-            if error.kind == "connection":
-                actions = ("reauthorize",)
-            info = ErrorInfo.from_error(error, dataset=planned.name, actions=actions)
-            logger.warning("Data set %s failed: %s", planned.name, error.message)
-            self._record_end(run_id, planned.name, "failed", tally, error=info)
-            progress("failed", error.message)
-            return DatasetOutcome(planned.name, "failed", info)
-        except Exception as error:  # a bug must not leave the run "running" forever
-            logger.exception("Data set %s failed unexpectedly", planned.name)
-            info = ErrorInfo(
-                kind="internal",
-                message=f"{planned.name} failed unexpectedly ({type(error).__name__}).",
-                remedy="Try again; if it keeps failing, report it with the log.",
-                actions=("reimport",),
-                dataset=planned.name,
-            )
-            self._record_end(run_id, planned.name, "failed", tally, error=info)
-            progress("failed", info.message)
-            return DatasetOutcome(planned.name, "failed", info)
-        status = "incomplete" if incomplete else "complete"
-        self._record_end(
-            run_id,
-            planned.name,
-            status,
-            tally,
-            count_mismatch=count_mismatch,
-            watermark=watermark(started_at) if planned.cursor_field else None,
-            incomplete_reason=incomplete,
-        )
-        progress("done", incomplete or "")
-        return DatasetOutcome(planned.name, status)
-
-    def _download(
+    def _read_and_publish(
         self,
         plan: ImportPlan,
         planned: PlannedDataset,
         client: SalesforceClient,
         run_id: str,
+        stager: PageStaging,
         tally: Tally,
-        on_page: Callable[[Tally], None],
-    ) -> tuple[StagedData, str | None, int | None, pa.Schema]:
-        """Stage one data set; returns (staged, incomplete reason, count mismatch, schema)."""
-        if planned.kind == "report":
-            describe = client.reports.describe(planned.source)
-            tally.api_calls += 1
-            reader = ReportReader(client, planned.source, describe, tally, on_page)
-            schema = reader.schema
-            batches = reader.batches()
-        else:
-            schema = arrow_schema(planned.field_specs)
-            start = (
-                start_of(plan.spec.start_date)
-                if planned.start_date_applies and plan.spec.start_date
-                else None
-            )
-            batches = object_batches(
-                client,
-                planned,
-                schema,
-                start=start,
-                tally=tally,
-                on_page=on_page,
-                sleep=self._sleep,
-                known_fields=planned.fields,
-            )
-            reader = None
-        shapes = concealment_shapes(schema, planned.concealed)
-        with self._mydata.stage(run_id, plan.spec.folder, planned.name, schema) as writer:
-            for batch in batches:
-                # Conceal before the batch reaches the writer: raw values never touch disk.
-                writer.write(self._concealer.conceal_batch(batch, shapes))
-        staged = writer.close()
+        progress: Callable[..., None],
+    ) -> DatasetOutcome:
+        checkpoint = stager.checkpoint
+        shapes = concealment_shapes(stager.schema, planned.concealed)
+        deleted: list[str] = []
+
+        def on_page(current: Tally) -> None:
+            stager.end_page(current.position, deleted_ids=tuple(deleted))
+            deleted.clear()
+            progress("downloading")
+
+        if not checkpoint.read_done:
+            if planned.kind == "report":
+                if checkpoint.pages:
+                    # Report runs have no cursor to continue: a report is read again whole.
+                    stager.reset()
+                    tally.rows = tally.pages = 0
+                describe = client.reports.describe(planned.source)
+                tally.api_calls += 1
+                reader = ReportReader(client, planned.source, describe, tally, on_page)
+                for batch in reader.batches():
+                    stager.write(self._concealer.conceal_batch(batch, shapes))
+                outcome = reader.outcome
+                stager.finish_reading(
+                    None if outcome is None else [outcome.incomplete_reason, outcome.count_mismatch]
+                )
+            else:
+                query_fields = planned.field_specs + (
+                    (_IS_DELETED,) if planned.deleted_flag else ()
+                )
+                batches = object_batches(
+                    client,
+                    planned,
+                    arrow_schema(query_fields),
+                    start=_lower_bound(plan, planned),
+                    upper=checkpoint.upper_bound,
+                    tally=tally,
+                    on_page=on_page,
+                    sleep=self._sleep,
+                    position=checkpoint.position,
+                )
+                for batch in batches:
+                    if planned.deleted_flag:
+                        batch = _split_deleted(batch, deleted)
+                    stager.write(self._concealer.conceal_batch(batch, shapes))
+                stager.finish_reading()
+        progress("publishing")
+        return self._publish(plan, planned, client, run_id, stager, tally, progress)
+
+    def _publish(
+        self,
+        plan: ImportPlan,
+        planned: PlannedDataset,
+        client: SalesforceClient,
+        run_id: str,
+        stager: PageStaging,
+        tally: Tally,
+        progress: Callable[..., None],
+    ) -> DatasetOutcome:
+        checkpoint = stager.checkpoint
         incomplete: str | None = None
         mismatch: int | None = None
-        if reader is not None and reader.outcome is not None:
-            incomplete = reader.outcome.incomplete_reason
-            mismatch = reader.outcome.count_mismatch
-        elif planned.expected_rows is not None:
-            # The COUNT() was taken at planning; rows changed since then show as a difference.
-            mismatch = tally.rows - planned.expected_rows
-        return staged, incomplete, mismatch, schema
-
-    def _record_end(
-        self,
-        run_id: str,
-        name: str,
-        status: str,
-        tally: Tally,
-        *,
-        error: ErrorInfo | None = None,
-        **values: object,
-    ) -> None:
+        if checkpoint.report_outcome is not None:
+            incomplete, mismatch = checkpoint.report_outcome
+        if self._superseded(plan, planned, run_id):
+            stager.reset()
+            self._ledger.update_dataset(
+                run_id,
+                planned.name,
+                status="superseded",
+                incomplete_reason="A later run already brought this data set up to date.",
+            )
+            progress("done", "A later run already brought this data set up to date.")
+            return DatasetOutcome(planned.name, "superseded")
+        publication = Publication(
+            folder=plan.spec.folder,
+            name=planned.name,
+            connection=plan.spec.connection,
+            source=planned.source,
+            kind="report" if planned.kind == "report" else "object",
+            concealed=tuple(planned.concealed),
+            skipped=tuple(planned.skipped_fields),
+            start_date=plan.spec.start_date if planned.start_date_applies else None,
+            cursor_field=planned.cursor_field,
+            # None: the store records the newest cursor value of the data set, so the next
+            # refresh starts from Salesforce's own time, whatever this computer's clock says.
+            high_water_mark=None,
+            incomplete_reason=incomplete,
+        )
+        staged = stager.staged()
+        if planned.mode == "incremental":
+            counts = self._mydata.merge(
+                staged, publication, deleted_ids=tuple(checkpoint.deleted_ids)
+            )
+            added, updated, removed, row_count = (
+                counts.added,
+                counts.updated,
+                counts.removed,
+                counts.row_count,
+            )
+        else:
+            before = self._row_count(plan.spec.folder, planned.name)
+            dataset = self._mydata.publish(staged, publication)
+            row_count = dataset.row_count
+            # A whole read replaces the data set: the change is reported as its net effect.
+            added = row_count if before is None else max(row_count - before, 0)
+            updated = 0
+            removed = 0 if before is None else max(before - row_count, 0)
+        if planned.kind == "object":
+            mismatch = self._count_mismatch(plan, planned, client, tally, row_count)
+        status = "incomplete" if incomplete else "complete"
         self._ledger.update_dataset(
             run_id,
-            name,
+            planned.name,
             status=status,
             rows=tally.rows,
-            added=tally.rows if status in ("complete", "incomplete") else 0,
+            added=added,
+            updated=updated,
+            removed=removed,
             pages=tally.pages,
             api_calls=tally.api_calls,
-            method=tally.method,
-            error=error,
-            **values,
+            method=tally.method or planned.method,
+            count_mismatch=mismatch,
+            watermark=self._high_water_mark(plan.spec.folder, planned.name),
+            incomplete_reason=incomplete,
+            error=None,
+        )
+        message = incomplete or ""
+        if mismatch:
+            message = (
+                f"{planned.name} has {row_count:,} rows but Salesforce counts "
+                f"{row_count - mismatch:,}."
+            )
+        progress("done", message)
+        return DatasetOutcome(planned.name, status)
+
+    def _count_mismatch(
+        self,
+        plan: ImportPlan,
+        planned: PlannedDataset,
+        client: SalesforceClient,
+        tally: Tally,
+        row_count: int,
+    ) -> int | None:
+        """My Data's rows less Salesforce's COUNT() with the same filter (0 when equal)."""
+        start = (
+            start_of(plan.spec.start_date)
+            if planned.start_date_applies and plan.spec.start_date
+            else None
+        )
+        try:
+            counted = client.rest.count(count_soql(planned.source, planned.cursor_field, start))
+        except SfimportError as error:
+            # The data is published; a count that cannot be taken is no reason to fail it.
+            logger.info("COUNT() check of %s skipped: %s", planned.name, error)
+            return None
+        tally.api_calls += 1
+        return row_count - counted
+
+    def _stop(
+        self,
+        run_id: str,
+        planned: PlannedDataset,
+        stager: PageStaging,
+        tally: Tally,
+        status: str,
+        error: SfimportError,
+        progress: Callable[..., None],
+    ) -> DatasetOutcome:
+        actions: tuple[str, ...] = ()
+        if error.kind == "field_unavailable":
+            actions = FIELD_ERROR_ACTIONS
+        elif isinstance(error, ConnectionFailed):
+            actions = ("reauthorize", "resume")
+        elif status == "interrupted":
+            actions = ("resume",)
+        elif error.kind == "api_disabled":
+            actions = ("retry",)
+        info = ErrorInfo.from_error(error, dataset=planned.name, actions=actions)
+        if status in RESUMABLE:
+            stager.abandon_page()
+        else:
+            stager.reset()
+        logger.warning("Data set %s stopped (%s): %s", planned.name, status, error.message)
+        self._ledger.update_dataset(
+            run_id,
+            planned.name,
+            status=status,
+            rows=tally.rows,
+            pages=tally.pages,
+            api_calls=tally.api_calls,
+            method=tally.method or planned.method,
+            error=info,
+        )
+        progress("waiting" if status == "waiting" else "failed", error.message)
+        return DatasetOutcome(planned.name, status, info)
+
+    def _superseded(self, plan: ImportPlan, planned: PlannedDataset, run_id: str) -> bool:
+        """True when a run started after this one already published the data set: publishing
+        this (older) read over it would bring back older values."""
+        try:
+            current = self._mydata.get_dataset(plan.spec.folder, planned.name)
+        except SfimportError:
+            return False
+        started = self._ledger.get(run_id).started_at
+        return current.last_import > started and self._ledger.published_after(
+            plan.spec.folder, planned.name, started, run_id
         )
 
-    def _finish(self, run_id: str, outcomes: list[DatasetOutcome]) -> None:
-        statuses = {o.status for o in outcomes}
-        first_error = next((o.error for o in outcomes if o.error is not None), None)
+    def _row_count(self, folder: str, name: str) -> int | None:
+        try:
+            return self._mydata.get_dataset(folder, name).row_count
+        except SfimportError:
+            return None
+
+    def _high_water_mark(self, folder: str, name: str) -> datetime | None:
+        try:
+            return self._mydata.get_dataset(folder, name).high_water_mark
+        except SfimportError:
+            return None
+
+    def _finish(self, run_id: str) -> RunInfo:
+        """The run's status from its data sets': waiting beats everything, then complete only
+        when every data set is, partial when some are, failed otherwise."""
+        run = self._ledger.get(run_id)
+        statuses = {d.status for d in run.datasets}
+        errors = [d.error for d in run.datasets if d.error is not None]
+        waiting = next((d.error for d in run.datasets if d.status == "waiting"), None)
+        now = self._clock().replace(microsecond=0)
         if "waiting" in statuses:
-            # Salesforce does not say when the rolling 24-hour allowance frees up: try hourly.
-            resume = self._clock().replace(microsecond=0)
             self._ledger.finish(
-                run_id,
-                "waiting_for_limit",
-                error=first_error,
-                resume_at=resume + timedelta(hours=1),
+                run_id, "waiting_for_limit", error=waiting, resume_at=now + LIMIT_RETRY
             )
-        elif statuses <= {"complete"}:
-            self._ledger.finish(run_id, "complete")
-        elif statuses & {"complete", "incomplete"}:
-            self._ledger.finish(run_id, "partial", error=first_error)
         else:
-            self._ledger.finish(run_id, "failed", error=first_error)
+            interrupted = [d for d in run.datasets if d.status == "interrupted"]
+            # A dead connection resumes once re-authorised, not by the clock.
+            by_clock = interrupted and not any(
+                d.error is not None and d.error.kind == "connection" for d in interrupted
+            )
+            resume_at = now + INTERRUPTED_RETRY if by_clock else None
+            first = interrupted[0].error if interrupted else (errors[0] if errors else None)
+            if statuses <= DONE:
+                self._ledger.finish(run_id, "complete")
+            elif statuses & (DONE | {"incomplete"}):
+                self._ledger.finish(run_id, "partial", error=first, resume_at=resume_at)
+            else:
+                self._ledger.finish(run_id, "failed", error=first, resume_at=resume_at)
+        if not statuses & RESUMABLE:
+            self._mydata.discard_run(run_id)
+        return self._ledger.get(run_id)
+
+
+def _stored_schema(planned: PlannedDataset) -> pa.Schema:
+    if planned.kind == "report":
+        return report_schema(planned.report_columns)
+    return arrow_schema(planned.field_specs)
+
+
+def _lower_bound(plan: ImportPlan, planned: PlannedDataset) -> datetime | None:
+    start = (
+        start_of(plan.spec.start_date)
+        if planned.start_date_applies and plan.spec.start_date
+        else None
+    )
+    if planned.since is None:
+        return start
+    since = planned.since if planned.since.tzinfo else planned.since.replace(tzinfo=UTC)
+    return since if start is None else max(start, since)
+
+
+def _split_deleted(batch: pa.RecordBatch, deleted: list[str]) -> pa.RecordBatch:
+    """Take the rows queryAll marks deleted out of ``batch`` (their ids go to ``deleted``) and
+    drop the IsDeleted column the data set does not keep."""
+    flags = pc.fill_null(batch.column("IsDeleted"), False)
+    if pc.any(flags).as_py():
+        deleted.extend(str(i) for i in batch.column("Id").filter(flags).to_pylist())
+        batch = batch.filter(pc.invert(flags))
+    return batch.drop_columns(["IsDeleted"])

@@ -159,11 +159,15 @@ class RunInfo:
     folder: str = ""
 
 
-def _alive(pid: int | None) -> bool:
+#: Runs executing in this process right now (a run of this pid not listed here was abandoned).
+EXECUTING: set[str] = set()
+
+
+def _alive(pid: int | None, run_id: str | None = None) -> bool:
     if pid is None:
         return False
     if pid == os.getpid():
-        return True
+        return run_id is None or run_id in EXECUTING
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -208,6 +212,7 @@ class RunLedger:
         started_at: datetime,
     ) -> None:
         """Record a new running run; ``datasets`` are (name, kind, source, method, expected)."""
+        EXECUTING.add(run_id)
         with self._lock, Session(self._engine) as session, session.begin():
             session.add(
                 RunRow(
@@ -269,6 +274,8 @@ class RunLedger:
                 raise NotFound(f"There is no run {run_id}.")
             row.status = status
             row.finished_at = None if status in ("running", "waiting_for_limit") else self._clock()
+            if status != "running":
+                EXECUTING.discard(run_id)
             row.resume_at = resume_at
             row.error_json = None if error is None else error.to_json()
 
@@ -321,21 +328,95 @@ class RunLedger:
             return _aware(session.scalars(query).first())
 
     def mark_abandoned(self) -> list[str]:
-        """Runs left "running" by a process that died: mark them failed (My Data is untouched,
-        since nothing unpublished is visible)."""
+        """Runs left "running" by a process that died (or, in this process, by a run whose
+        thread is gone): mark them interrupted and due for a resume at once. My Data is
+        untouched, since nothing unpublished is visible; their staged pages are kept."""
         with self._lock, Session(self._engine) as session, session.begin():
             running = session.scalars(select(RunRow).where(RunRow.status == "running")).all()
-            rows = [row for row in running if not _alive(row.pid)]
+            rows = [row for row in running if not _alive(row.pid, row.id)]
+            now = self._clock()
+            error = ErrorInfo(
+                kind="interrupted",
+                message="The run stopped before it finished (the process ended).",
+                remedy="It resumes where it stopped; My Data still holds the data of the last "
+                "complete import.",
+                actions=("resume",),
+            )
             for row in rows:
                 row.status = "failed"
-                row.finished_at = self._clock()
-                row.error_json = ErrorInfo(
-                    kind="interrupted",
-                    message="The import stopped before it finished (the process ended).",
-                    remedy="Start it again; My Data still holds the data of the last import.",
-                    actions=("reimport",),
-                ).to_json()
+                row.finished_at = now
+                row.resume_at = now
+                row.error_json = error.to_json()
+                for dataset in session.scalars(
+                    select(RunDatasetRow).where(
+                        RunDatasetRow.run_id == row.id,
+                        RunDatasetRow.status.in_(("pending", "running")),
+                    )
+                ):
+                    dataset.status = "interrupted"
+                    dataset.error_json = error.to_json()
             return [row.id for row in rows]
+
+    def due_for_resume(self, now: datetime) -> list[RunInfo]:
+        """Runs that stopped resumably (waiting for the limit, interrupted) whose time came."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(RunRow)
+                .where(
+                    RunRow.status.in_(("waiting_for_limit", "partial", "failed")),
+                    RunRow.resume_at.is_not(None),
+                )
+                .order_by(RunRow.started_at)
+            ).all()
+            due = [r for r in rows if (_aware(r.resume_at) or now) <= now]
+            return [self._info(session, row) for row in due]
+
+    def claim(self, run_id: str) -> bool:
+        """Take a stopped run for resuming; False when another process took it first."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            row = session.get(RunRow, run_id)
+            if row is None or row.status == "running" or row.status == "complete":
+                return False
+            row.status = "running"
+            row.finished_at = None
+            row.resume_at = None
+            row.pid = os.getpid()
+            EXECUTING.add(run_id)
+            return True
+
+    def published_after(self, folder: str, dataset: str, started: datetime, run_id: str) -> bool:
+        """True when another run of the folder, started after ``started``, completed
+        ``dataset``."""
+        with Session(self._engine) as session:
+            query = (
+                select(RunDatasetRow.run_id)
+                .join(RunRow, RunRow.id == RunDatasetRow.run_id)
+                .where(
+                    RunDatasetRow.name == dataset,
+                    RunDatasetRow.status == "complete",
+                    RunRow.folder == folder,
+                    RunRow.id != run_id,
+                    RunRow.started_at > started,
+                )
+                .limit(1)
+            )
+            return session.scalars(query).first() is not None
+
+    def last_spec_toml(self, folder: str, dataset: str) -> str | None:
+        """The spec of the latest run that completed ``dataset`` in ``folder``."""
+        with Session(self._engine) as session:
+            query = (
+                select(RunRow.spec_toml)
+                .join(RunDatasetRow, RunRow.id == RunDatasetRow.run_id)
+                .where(
+                    RunDatasetRow.name == dataset,
+                    RunDatasetRow.status == "complete",
+                    RunRow.folder == folder,
+                )
+                .order_by(RunRow.started_at.desc())
+                .limit(1)
+            )
+            return session.scalars(query).first()
 
     def _info(self, session: Session, row: RunRow) -> RunInfo:
         datasets = session.scalars(

@@ -7,21 +7,23 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import httpx2
-from croniter import croniter
 
 from sfimport.errors import (
+    BudgetExceeded,
     NotFound,
     NotSupportedObject,
     SfimportError,
     UsageError,
 )
+from sfimport.extract.budget import ApiGate
 from sfimport.extract.catalog import CatalogReport, is_supported_object, load_catalog
 from sfimport.extract.conceal import (
     Concealer,
@@ -45,19 +47,22 @@ from sfimport.extract.plan import (
     plan_object,
     plan_report,
 )
+from sfimport.extract.refresh import RefreshChoice, plan_object_refresh
 from sfimport.extract.reports import (
     default_concealed_report_columns,
     grand_total,
     report_columns,
 )
+from sfimport.extract.resume import Checkpoint, planned_from_json
 from sfimport.extract.runner import Runner
 from sfimport.extract.runs import RunInfo, RunLedger, ScheduleBook, ScheduleInfo
+from sfimport.extract.schedule import connection_key, connection_of, next_run
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.salesforce.client import ApiUsage, SalesforceClient
+from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
 from sfimport.salesforce.wire import ReportDescribe
 from sfimport.settings import Settings
-from sfimport.store.metadata import Connection
+from sfimport.store.metadata import Connection, ConnectionStatus
 from sfimport.store.mydata import Dataset, MyData, new_run_id
 from sfimport.store.names import suggest_name, validate_name
 
@@ -65,7 +70,6 @@ ClientFactory = Callable[[str], SalesforceClient]
 logger = logging.getLogger(__name__)
 
 _REPORT_ID = re.compile(r"^00O[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
-_EVERY = re.compile(r"^(\d+)\s*([mhd])$")
 
 
 #: Keys the made-up samples of the Obfuscate data page; never used for data.
@@ -149,15 +153,17 @@ class Workspace:
         self._ledger = RunLedger.at(settings.metadata_url, self._clock)
         self._schedules = ScheduleBook(self._ledger.engine)
         self._client_factory = client_factory
-        http = httpx2.Client(transport=transport) if transport is not None else None
-        self._connections = ConnectionService.open(settings, http=http)
+        # Every Salesforce call passes the gate that keeps running imports within their budget.
+        self._gate = ApiGate(transport if transport is not None else httpx2.HTTPTransport())
+        self._http = httpx2.Client(transport=self._gate, timeout=DEFAULT_TIMEOUT)
+        self._connections = ConnectionService.open(settings, http=self._http)
         self._clients: dict[str, SalesforceClient] = {}
         self._lock = threading.Lock()
         self._logs: dict[str, EventLog] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._concealer: Concealer | None = None
-        for run_id in self._ledger.mark_abandoned():
-            self._mydata.discard_run(run_id)
+        # Runs a dead process left behind keep their staged pages: they resume from them.
+        self._ledger.mark_abandoned()
 
     def close(self) -> None:
         """Close the HTTP clients this workspace opened (runs started here keep theirs open
@@ -168,6 +174,7 @@ class Workspace:
         for client in clients:
             client.close()
         self._connections.close()
+        self._http.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -436,7 +443,36 @@ class Workspace:
             concurrency=self.settings.concurrency,
             clock=self._clock,
             sleep=self._sleep,
+            on_connection_failed=self._needs_reauth,
+            budget=self._budget_for,
         )
+
+    def _needs_reauth(self, connection: str) -> None:
+        try:
+            self._connections.store.set_status(connection, ConnectionStatus.NEEDS_REAUTH)
+        except SfimportError:
+            logger.info("Connection %s could not be marked for re-authorisation", connection)
+
+    @contextmanager
+    def _budget_for(self, plan: ImportPlan) -> Iterator[None]:
+        if plan.instance_url is None:
+            yield
+            return
+        usage = None
+        if plan.api_max is not None and plan.api_remaining is not None:
+            usage = ApiUsage(used=plan.api_max - plan.api_remaining, max=plan.api_max)
+        with self._gate.budget(plan.instance_url, plan.budget_percent, usage):
+            yield
+
+    @staticmethod
+    def _check_budget(plan: ImportPlan) -> None:
+        """Refuse a plan whose API calls would cross its budget; nothing is started."""
+        if not plan.within_budget:
+            raise BudgetExceeded(
+                f"This run needs about {plan.api_calls_total:,} API calls, more than the "
+                f"{plan.budget_calls or 0:,} its budget ({plan.budget_percent:g}% of the daily "
+                f"{plan.api_max or 0:,}) leaves."
+            )
 
     def _prepare(
         self, plan: ImportPlan, kind: str, on_event: Listener | None
@@ -453,11 +489,13 @@ class Workspace:
         self, plan: ImportPlan, on_event: Callable[[ProgressEvent], None] | None = None
     ) -> RunResult:
         """Run an import to its end in this thread; data set failures are on the result."""
+        self._check_budget(plan)
         runner, run_id, log, started = self._prepare(plan, "import", on_event)
         return RunResult(runner.execute(plan, run_id, log, started))
 
     def start_import(self, plan: ImportPlan) -> str:
         """Start an import in a background thread; returns its run id at once."""
+        self._check_budget(plan)
         return self._start(plan, "import")
 
     def _start(self, plan: ImportPlan, kind: str) -> str:
@@ -485,8 +523,12 @@ class Workspace:
         all: bool = False,
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> RunResult:
-        """Re-import data sets (a full re-import for now; incremental refresh is issue 7)."""
+        """Bring data sets up to date: changes since the last import for objects with a cursor,
+        whole for reports and cursorless objects. One run per connection and folder; returns
+        the last one. BudgetExceeded (nothing started) when a run would cross its budget."""
         plans = self._refresh_plans(datasets, all=all)
+        for plan in plans:
+            self._check_budget(plan)
         result: RunResult | None = None
         for plan in plans:
             runner, run_id, log, started = self._prepare(plan, "refresh", on_event)
@@ -495,43 +537,103 @@ class Workspace:
         return result
 
     def start_refresh(self, datasets: list[str]) -> str:
+        """Start refreshes in the background; returns the first run's id."""
         plans = self._refresh_plans(datasets, all=False)
+        for plan in plans:
+            self._check_budget(plan)
         run_ids = [self._start(plan, "refresh") for plan in plans]
         return run_ids[0]
 
-    def _refresh_plans(self, datasets: list[str] | None, *, all: bool) -> list[ImportPlan]:
+    def _refresh_plans(
+        self,
+        datasets: list[str] | None,
+        *,
+        all: bool = False,
+        without: dict[str, frozenset[str]] | None = None,
+        whole: bool = False,
+    ) -> list[ImportPlan]:
         if all:
             chosen = self._mydata.list_datasets()
         elif datasets:
             chosen = [self._dataset(name) for name in datasets]
         else:
             raise UsageError("Name the data sets to refresh, or refresh all of them.")
-        groups: dict[tuple[str, str, date | None], list[Dataset]] = {}
+        groups: dict[tuple[str, str], list[Dataset]] = {}
         for dataset in chosen:
-            groups.setdefault((dataset.connection, dataset.folder, dataset.start_date), []).append(
-                dataset
-            )
+            groups.setdefault((dataset.connection, dataset.folder), []).append(dataset)
         plans = []
-        for (connection, folder, start_date), members in groups.items():
-            objects = tuple(
-                ObjectChoice(d.source, tuple(c.name for c in d.columns))
-                for d in members
-                if d.kind == "object"
-            )
-            reports = tuple(d.source for d in members if d.kind == "report")
-            conceal: dict[str, tuple[str, ...] | None] = {
-                d.source: tuple(d.concealed) for d in members if d.concealed
-            }
+        for (connection, folder), members in groups.items():
+            client = self.client(connection)
+            planned: list[PlannedDataset] = []
+            start_dates = {d.start_date for d in members if d.start_date is not None}
+            budget_percent: float | None = None
+            for dataset in members:
+                last = self._last_spec(dataset)
+                if last is not None and last.budget_percent is not None:
+                    budget_percent = last.budget_percent
+                if dataset.kind == "report":
+                    report = self._plan_report(client, self._report_spec(dataset), dataset.source)
+                    planned.append(replace(report, name=dataset.name))
+                    continue
+                choice = self._refresh_choice(dataset, last)
+                if without and dataset.name in without:
+                    choice = replace(choice, without=choice.without | without[dataset.name])
+                if whole:
+                    reread = replace(dataset, high_water_mark=None)
+                    planned.append(plan_object_refresh(client, reread, choice))
+                else:
+                    planned.append(plan_object_refresh(client, dataset, choice))
             spec = ImportSpec(
                 connection=connection,
                 folder=folder,
-                start_date=start_date,
-                objects=objects,
-                reports=reports,
-                conceal=conceal,
+                start_date=min(start_dates) if start_dates else None,
+                objects=tuple(
+                    ObjectChoice(d.source, tuple(d.fields)) for d in planned if d.kind == "object"
+                ),
+                reports=tuple(d.source for d in planned if d.kind == "report"),
+                conceal={d.source: tuple(d.concealed) for d in planned if d.concealed},
+                budget_percent=budget_percent,
             )
-            plans.append(self.build_plan(spec))
+            usage = client.usage or self._limits_usage(client)
+            plans.append(
+                assemble_plan(
+                    spec,
+                    planned,
+                    usage,
+                    default_budget_percent=self.settings.api_budget_percent,
+                    created_at=self._clock(),
+                    instance_url=client.instance_url,
+                )
+            )
         return plans
+
+    def _last_spec(self, dataset: Dataset) -> ImportSpec | None:
+        text = self._ledger.last_spec_toml(dataset.folder, dataset.name)
+        if not text:
+            return None
+        try:
+            return ImportSpec.from_toml(text)
+        except SfimportError:
+            return None
+
+    @staticmethod
+    def _refresh_choice(dataset: Dataset, last: ImportSpec | None) -> RefreshChoice:
+        if last is None:
+            return RefreshChoice()
+        choice = next((o for o in last.objects if o.name.lower() == dataset.source.lower()), None)
+        defaults = dataset.source in last.conceal and last.conceal[dataset.source] is None
+        if choice is None:
+            return RefreshChoice(default_concealment=defaults)
+        return RefreshChoice(all_fields=choice.fields is None, default_concealment=defaults)
+
+    @staticmethod
+    def _report_spec(dataset: Dataset) -> ImportSpec:
+        return ImportSpec(
+            connection=dataset.connection,
+            folder=dataset.folder,
+            reports=(dataset.source,),
+            conceal={dataset.source: tuple(dataset.concealed)} if dataset.concealed else {},
+        )
 
     def get_run(self, run_id: str) -> RunInfo:
         return self._ledger.get(run_id)
@@ -546,13 +648,16 @@ class Workspace:
             return log.after(after)
         # A run of another process: one event per data set, from its recorded progress.
         run = self._ledger.get(run_id)
-        phases = {"complete": "done", "incomplete": "done", "waiting": "waiting"}
+        phases = {"complete": "done", "incomplete": "done", "superseded": "done"}
+        phases["waiting"] = "waiting"
         events = [
             ProgressEvent(
                 run_id=run_id,
                 seq=index + 1,
                 dataset=d.name,
-                phase=phases.get(d.status, "failed" if d.status == "failed" else "downloading"),
+                phase=phases.get(
+                    d.status, "failed" if d.status in ("failed", "interrupted") else "downloading"
+                ),
                 rows_done=d.rows,
                 rows_expected=d.rows_expected,
                 pages=d.pages,
@@ -566,63 +671,169 @@ class Workspace:
         return events[after:]
 
     def resume_waiting_runs(self) -> list[str]:
-        """Re-run runs that waited for the API allowance once their resume time has passed."""
-        now = self._clock()
-        started = []
-        for run in self._ledger.recent(limit=1000, status="waiting_for_limit"):
-            if run.resume_at is not None and run.resume_at <= now:
-                spec = ImportSpec.from_toml(self._ledger.spec_toml(run.id))
-                self._ledger.finish(run.id, "failed", error=run.error)
-                started.append(self._start(self.build_plan(spec), run.kind))
-        return started
+        """Resume, where they stopped, the runs whose resume time has come: runs waiting for
+        the API limit, and runs interrupted by the network or by a process that ended."""
+        self._ledger.mark_abandoned()
+        resumed = []
+        for run in self._ledger.due_for_resume(self._clock()):
+            if self._resume(run.id, background=True):
+                resumed.append(run.id)
+        return resumed
+
+    def resume_run(self, run_id: str) -> RunResult:
+        """Resume a stopped run now, in this thread (e.g. after re-authorising a connection)."""
+        run = self._ledger.get(run_id)
+        if run.status in ("running", "complete"):
+            raise UsageError(f"Run {run_id} is {run.status}; there is nothing to resume.")
+        if not self._resume(run_id, background=False):
+            raise UsageError(f"Run {run_id} could not be resumed (another process took it).")
+        return RunResult(self._ledger.get(run_id))
+
+    def _resume(self, run_id: str, *, background: bool) -> bool:
+        spec = ImportSpec.from_toml(self._ledger.spec_toml(run_id))
+        run = self._ledger.get(run_id)
+        datasets = []
+        for item in run.datasets:
+            checkpoint = Checkpoint.from_json(self._ledger.checkpoint(run_id, item.name))
+            if checkpoint is None:
+                logger.warning("Run %s cannot resume %s: no checkpoint", run_id, item.name)
+                continue
+            datasets.append(planned_from_json(checkpoint.plan))
+        client = self.client(spec.connection)
+        plan = ImportPlan(
+            spec=spec,
+            datasets=tuple(datasets),
+            api_calls_total=sum(d.api_calls for d in datasets),
+            api_remaining=None,
+            api_max=None,
+            budget_calls=None,
+            within_budget=True,
+            budget_percent=spec.budget_percent or self.settings.api_budget_percent,
+            instance_url=client.instance_url,
+        )
+        if not self._ledger.claim(run_id):
+            return False
+        runner = self._runner()
+        log = EventLog(run_id, self._clock, [])
+        with self._lock:
+            self._logs[run_id] = log
+        if not background:
+            runner.execute(plan, run_id, log, run.started_at)
+            return True
+        thread = threading.Thread(
+            target=runner.execute, args=(plan, run_id, log, run.started_at), name=f"run-{run_id}"
+        )
+        with self._lock:
+            self._threads[run_id] = thread
+        thread.start()
+        return True
 
     def set_schedule(self, dataset: str, every: str) -> ScheduleInfo:
+        """Refresh a data set on a schedule ("1h", "1d", "30m" or a cron expression, UTC)."""
         found = self._dataset(dataset)
-        next_run = _next_run(every, self._clock())
-        return self._schedules.set(f"{found.folder}.{found.name}", every.strip(), next_run)
+        when = next_run(every, self._clock())
+        return self._schedules.set(f"{found.folder}.{found.name}", every.strip(), when)
+
+    def set_connection_schedule(self, connection: str, every: str) -> ScheduleInfo:
+        """Refresh every data set of a connection on a schedule."""
+        self._connections.get_connection(connection)
+        when = next_run(every, self._clock())
+        return self._schedules.set(connection_key(connection), every.strip(), when)
+
+    def remove_schedule(self, dataset_or_connection: str) -> None:
+        key = dataset_or_connection
+        if connection_of(key) is None:
+            found = self._dataset(key)
+            key = f"{found.folder}.{found.name}"
+        self._schedules.remove(key)
+
+    def list_schedules(self) -> list[ScheduleInfo]:
+        return self._schedules.all()
 
     def run_due_schedules(self) -> list[str]:
+        """Start the refreshes whose schedule is due (called by the web app's scheduler loop).
+
+        A refresh over its API budget does not start: it is recorded as a run waiting for the
+        limit, so the person sees it and it resumes by itself."""
         now = self._clock()
         due = [s for s in self._schedules.all() if s.next_run_at <= now]
         run_ids = []
         for schedule in due:
-            self._schedules.set(schedule.dataset, schedule.every, _next_run(schedule.every, now))
+            self._schedules.set(schedule.dataset, schedule.every, next_run(schedule.every, now))
+            connection = connection_of(schedule.dataset)
             try:
-                run_ids.append(self.start_refresh([schedule.dataset]))
+                if connection is not None:
+                    names = [
+                        f"{d.folder}.{d.name}"
+                        for d in self._mydata.list_datasets()
+                        if d.connection == connection
+                    ]
+                else:
+                    names = [schedule.dataset]
+                if not names:
+                    continue
+                for plan in self._refresh_plans(names):
+                    run_ids.append(self._start_or_wait(plan))
             except NotFound:
                 self._schedules.remove(schedule.dataset)
+            except SfimportError as error:
+                logger.warning("Scheduled refresh of %s not started: %s", schedule.dataset, error)
         return run_ids
 
+    def _start_or_wait(self, plan: ImportPlan) -> str:
+        try:
+            self._check_budget(plan)
+        except BudgetExceeded as error:
+            runner, run_id, _, _ = self._prepare(plan, "refresh", None)
+            runner.wait_for_budget(run_id, error)
+            return run_id
+        return self._start(plan, "refresh")
+
     def resolve_field_error(self, run_id: str, action: str) -> str:
-        if action not in ("reimport", "continue_without_field"):
-            raise UsageError(f"Unknown action {action!r}: use reimport or continue_without_field.")
-        run = self._ledger.get(run_id)
-        spec = ImportSpec.from_toml(self._ledger.spec_toml(run_id))
-        if action == "continue_without_field":
-            gone = {(d.name, d.error.field) for d in run.datasets if d.error and d.error.field}
-            objects = []
-            for choice in spec.objects:
-                removed = {f for n, f in gone if n == choice.name and f}
-                fields = choice.fields
-                if removed:
-                    base = fields or tuple(
-                        f.name
-                        for f in select_fields(
-                            self.list_fields(spec.connection, choice.name)
-                        ).fields
-                    )
-                    fields = tuple(f for f in base if f not in removed)
-                objects.append(ObjectChoice(choice.name, fields))
-            spec = ImportSpec(
-                connection=spec.connection,
-                folder=spec.folder,
-                start_date=spec.start_date,
-                objects=tuple(objects),
-                reports=spec.reports,
-                conceal=spec.conceal,
-                budget_percent=spec.budget_percent,
+        """Act on a field that went away: "reimport" the data set fresh (every field available
+        now), "retry" once it is restored in Salesforce, or "continue_without_field"."""
+        if action not in ("reimport", "retry", "continue_without_field"):
+            raise UsageError(
+                f"Unknown action {action!r}: use reimport, retry or continue_without_field."
             )
-        return self._start(self.build_plan(spec), run.kind)
+        run = self._ledger.get(run_id)
+        failed = [d for d in run.datasets if d.error is not None and d.error.field]
+        if not failed:
+            raise UsageError(f"Run {run_id} has no data set stopped by a missing field.")
+        names = [f"{run.folder}.{d.name}" for d in failed]
+        if action == "retry":
+            plans = self._refresh_plans(names)
+        elif action == "continue_without_field":
+            without = {
+                d.name: frozenset({d.error.field}) for d in failed if d.error and d.error.field
+            }
+            plans = self._refresh_plans(names, without=without)
+        else:
+            gone = {d.name: d.error.field for d in failed if d.error and d.error.field}
+            plans = self._reimport_plans(run, gone)
+        run_ids = []
+        for plan in plans:
+            self._check_budget(plan)
+            run_ids.append(self._start(plan, "import" if action == "reimport" else "refresh"))
+        return run_ids[0]
+
+    def _reimport_plans(self, run: RunInfo, gone: dict[str, str]) -> list[ImportPlan]:
+        """A fresh import of each data set with every field Salesforce offers now."""
+        datasets = [self._dataset(f"{run.folder}.{name}") for name in gone]
+        objects = tuple(ObjectChoice(d.source) for d in datasets if d.kind == "object")
+        conceal: dict[str, tuple[str, ...] | None] = {}
+        for d in datasets:
+            kept = tuple(c for c in d.concealed if c != gone[d.name])
+            if kept:
+                conceal[d.source] = kept
+        spec = ImportSpec(
+            connection=run.connection,
+            folder=run.folder,
+            start_date=next((d.start_date for d in datasets if d.start_date), None),
+            objects=objects,
+            conceal=conceal,
+        )
+        return [self.build_plan(spec)]
 
     # --- My Data --------------------------------------------------------------------------------
 
@@ -698,22 +909,3 @@ def _preview(table: Any, *, truncated: bool) -> PreviewResult:
     columns = tuple((field.name, str(field.type)) for field in table.schema)
     rows = [tuple(row.values()) for row in table.to_pylist()]
     return PreviewResult(columns=columns, rows=rows, truncated=truncated)
-
-
-def _next_run(every: str, now: datetime) -> datetime:
-    """The next time a schedule fires: ``30m``, ``1h``, ``1d`` or a cron expression (UTC)."""
-    text = every.strip()
-    match = _EVERY.match(text)
-    if match:
-        amount = int(match.group(1))
-        if amount <= 0:
-            raise UsageError("A schedule interval must be positive.")
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        return now + timedelta(**{unit: amount})
-    if not croniter.is_valid(text):
-        raise UsageError(
-            f"{every!r} is not a schedule: write 30m, 1h, 1d or a cron expression "
-            "such as '0 6 * * *'."
-        )
-    moment = croniter(text, now).get_next(datetime)
-    return cast(datetime, moment if moment.tzinfo else moment.replace(tzinfo=UTC))

@@ -1,0 +1,166 @@
+"""How one imported object is refreshed: incrementally from its high-water mark, or whole.
+
+An object with a cursor field and a high-water mark is read from the mark less a small overlap
+(Salesforce commits become visible to queries late) up to the run's frozen start, through
+queryAll so deletions come back as ``IsDeleted`` rows; the rows are merged by Id. Objects
+without a cursor, data sets whose columns change (a new field, a field dropped on purpose) and
+reports are read whole. A field imported before that Salesforce no longer shows (deleted, or
+hidden by field-level security) stops the data set with the spec's error before anything is
+read, naming the field and the data set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sfimport.errors import FieldUnavailable
+from sfimport.extract import budget
+from sfimport.extract.conceal import default_concealed_columns
+from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
+from sfimport.extract.plan import PlannedDataset, choose_method, plan_object
+from sfimport.extract.runner import FIELD_ERROR_ACTIONS
+from sfimport.extract.runs import ErrorInfo
+from sfimport.extract.schema import FieldSpec, select_fields
+from sfimport.salesforce.client import SalesforceClient
+from sfimport.store.mydata import Dataset
+
+
+@dataclass(frozen=True)
+class RefreshChoice:
+    """What the person chose for a data set when it was imported, and since."""
+
+    #: The import took every field (new fields appear as new columns), not a fixed list.
+    all_fields: bool = True
+    #: The import concealed the default personal-data columns (new ones are concealed too).
+    default_concealment: bool = False
+    #: Fields to leave out from now on ("continue without that field").
+    without: frozenset[str] = frozenset()
+
+
+def field_gone_error(dataset: Dataset, field: str) -> ErrorInfo:
+    """The spec's error for a field that was imported but is gone or hidden."""
+    qualified = f"{dataset.folder}.{dataset.name}"
+    return ErrorInfo(
+        kind=FieldUnavailable.kind,
+        message=(
+            f"The field {field} of data set {qualified} ({dataset.source}) is no longer "
+            "available in Salesforce: it was deleted, or field-level security now hides it "
+            "from this user."
+        ),
+        remedy=FieldUnavailable.remedy,
+        actions=FIELD_ERROR_ACTIONS,
+        field=field,
+        dataset=dataset.name,
+    )
+
+
+def plan_object_refresh(
+    client: SalesforceClient, dataset: Dataset, choice: RefreshChoice
+) -> PlannedDataset:
+    """The refresh of one imported object (describes it and counts what will be read)."""
+    described = client.rest.describe(dataset.source)
+    fields = [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
+    available = {f.name.lower() for f in fields}
+    without = {name.lower() for name in choice.without}
+    imported = [c.name for c in dataset.columns if c.name.lower() not in without]
+    gone = [name for name in imported if name.lower() not in available]
+    if gone:
+        return _blocked(dataset, imported, field_gone_error(dataset, gone[0]))
+    wanted: Collection[str] | None
+    if choice.all_fields:
+        wanted = None if not without else [f.name for f in fields if f.name.lower() not in without]
+    else:
+        wanted = imported
+    selection = select_fields(fields, wanted)
+    concealed = _concealed(dataset, selection.fields, choice, without)
+    start = start_of(dataset.start_date) if dataset.start_date else None
+    known = {name.lower() for name in imported}
+    changed = {f.name.lower() for f in selection.fields} != known
+    cursor = selection.cursor_field
+    mark = dataset.high_water_mark
+    if changed or cursor is None or mark is None or cursor != dataset.cursor_field:
+        reason = _whole_reason(changed, cursor, mark)
+        planned = plan_object(
+            described["name"],
+            selection,
+            expected_rows=client.rest.count(count_soql(described["name"], cursor, start)),
+            has_start_date=start is not None,
+            concealed=concealed,
+        )
+        return _renamed(planned, dataset.name, reason)
+    since = _aware(mark) - CONSISTENCY_LAG
+    if start is not None:
+        since = max(since, start)
+    expected = client.rest.count(count_soql(dataset.source, cursor, since), include_deleted=True)
+    method = choose_method(selection, expected, bulk_ok=True)
+    return PlannedDataset(
+        name=dataset.name,
+        kind="object",
+        source=dataset.source,
+        fields=selection.names,
+        skipped_fields=tuple((s.name, s.reason) for s in selection.skipped),
+        concealed=concealed,
+        expected_rows=expected,
+        cursor_field=cursor,
+        start_date_applies=start is not None,
+        method=method,
+        api_calls=budget.object_calls(method, expected),
+        field_specs=selection.fields,
+        note=f"Changes since {since:%Y-%m-%d %H:%M} UTC, merged by Id.",
+        mode="incremental",
+        since=since,
+        deleted_flag="IsDeleted" not in selection.names and "isdeleted" in available,
+    )
+
+
+def _blocked(dataset: Dataset, imported: list[str], error: ErrorInfo) -> PlannedDataset:
+    return PlannedDataset(
+        name=dataset.name,
+        kind="object",
+        source=dataset.source,
+        fields=tuple(imported),
+        skipped_fields=(),
+        concealed=dataset.concealed,
+        expected_rows=None,
+        cursor_field=dataset.cursor_field,
+        start_date_applies=dataset.start_date is not None,
+        method="rest",
+        api_calls=1,  # the describe already made
+        note=error.message,
+        error=error,
+    )
+
+
+def _concealed(
+    dataset: Dataset,
+    fields: tuple[FieldSpec, ...],
+    choice: RefreshChoice,
+    without: set[str],
+) -> tuple[str, ...]:
+    names = {f.name for f in fields}
+    kept = [c for c in dataset.concealed if c in names and c.lower() not in without]
+    if choice.default_concealment:
+        # A personal-data field added since the import is concealed like the others.
+        kept += [c for c in default_concealed_columns(fields, dataset.source) if c not in kept]
+    return tuple(kept)
+
+
+def _whole_reason(changed: bool, cursor: str | None, mark: datetime | None) -> str:
+    if changed:
+        return "Its fields changed in Salesforce: read whole, with the new columns."
+    if cursor is None:
+        return "It has no SystemModstamp, LastModifiedDate or CreatedDate: read whole."
+    if mark is None:
+        return "No high-water mark yet: read whole."
+    return "Its cursor field changed: read whole."
+
+
+def _renamed(planned: PlannedDataset, name: str, note: str) -> PlannedDataset:
+    return replace(planned, name=name, note=note)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

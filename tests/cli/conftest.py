@@ -40,6 +40,7 @@ def invoke(tmp_path: Path, fake: FakeWorkspace) -> Invoke:
             settings=Settings(home=tmp_path / "home"),
             workspace_factory=lambda settings: chosen,
             terminal=terminal,
+            owns_workspace=False,
             **state,
         )
         return runner.invoke(app, list(args), obj=obj, input=input)

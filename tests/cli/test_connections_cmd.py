@@ -36,7 +36,7 @@ def test_connect_with_a_refresh_token_from_the_environment(
         app,
         ["connect", "ci", "--json"],
         env={"SFIMPORT_REFRESH_TOKEN": SECRET},
-        obj=CliState(workspace_factory=lambda s: fake, terminal=False),
+        obj=CliState(workspace_factory=lambda s: fake, terminal=False, owns_workspace=False),
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)

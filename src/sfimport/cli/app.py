@@ -18,7 +18,7 @@ from sfimport.cli import (
     runs_cmd,
     serve_cmd,
 )
-from sfimport.cli.context import state_of
+from sfimport.cli.context import configure_logging, state_of
 from sfimport.cli.edge import SfimportGroup
 from sfimport.cli.output import EXIT_CODES_HELP
 
@@ -67,10 +67,12 @@ def _root(
 ) -> None:
     """Import Salesforce objects and reports into My Data."""
     state = state_of(ctx)
+    ctx.call_on_close(state.close)
     if home is not None:
         state.home = home
     state.json = state.json or as_json
     state.debug = state.debug or debug
+    configure_logging(state.debug)
 
 
 for _group in (

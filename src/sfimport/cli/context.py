@@ -7,6 +7,7 @@ emulator transport and pass it as Typer's ``obj``.
 
 from __future__ import annotations
 
+import logging
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class CliState:
     open_browser: Callable[[str], bool] = _open_browser
     #: Read a secret from standard input (``--refresh-token -``); injectable for tests.
     read_stdin: Callable[[], str] | None = None
+    #: Close the Workspace when the command ends; False when a test shares one across commands.
+    owns_workspace: bool = True
     json: bool = False
     debug: bool = False
     home: Path | None = None
@@ -64,6 +67,12 @@ class CliState:
             self._workspace = self.workspace_factory(self.get_settings())
         return self._workspace
 
+    def close(self) -> None:
+        """Release the Workspace (HTTP clients, database handles) at the end of the command."""
+        workspace, self._workspace = self._workspace, None
+        if workspace is not None and self.owns_workspace:
+            workspace.close()
+
     @property
     def out(self) -> Console:
         """Standard output (resolved when first used, so CliRunner's capture is honoured)."""
@@ -80,6 +89,25 @@ class CliState:
     @property
     def is_terminal(self) -> bool:
         return self.out.is_terminal if self.terminal is None else self.terminal
+
+
+_LOG_HANDLER: logging.Handler | None = None
+
+
+def configure_logging(debug: bool) -> None:
+    """Engine logs stay quiet (Python would print warnings and their tracebacks to stderr);
+    ``--debug`` shows them on stderr. The handler is replaced, never stacked, per invocation."""
+    global _LOG_HANDLER
+    logger = logging.getLogger("sfimport")
+    if _LOG_HANDLER is not None:
+        logger.removeHandler(_LOG_HANDLER)
+    if debug:
+        _LOG_HANDLER = logging.StreamHandler()
+        _LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.setLevel(logging.DEBUG)
+    else:
+        _LOG_HANDLER = logging.NullHandler()
+    logger.addHandler(_LOG_HANDLER)
 
 
 def state_of(ctx: ClickContext) -> CliState:

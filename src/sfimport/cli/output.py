@@ -25,6 +25,7 @@ from sfimport.cli.context import CliState
 from sfimport.errors import (
     ConfigurationError,
     NotFound,
+    ResourceNotFound,
     SfimportError,
     UsageError,
 )
@@ -60,8 +61,12 @@ def exit_code_for_status(status: str) -> ExitCode:
 
 
 def exit_code_for_error(error: SfimportError) -> ExitCode:
-    """Bad input (a name that does not exist, a malformed value, missing settings) is usage."""
-    if isinstance(error, UsageError | NotFound | ConfigurationError):
+    """Bad input (a name that does not exist, a malformed value, missing settings) is usage.
+
+    Salesforce's NOT_FOUND answers a name typed on the command line (an object or report that
+    does not exist or that this user cannot see), so it is usage too.
+    """
+    if isinstance(error, UsageError | NotFound | ResourceNotFound | ConfigurationError):
         return ExitCode.USAGE
     return ExitCode.FAILED
 

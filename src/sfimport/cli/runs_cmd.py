@@ -75,10 +75,10 @@ def print_run(state: CliState, run: RunInfo) -> None:
                 d.status,
                 f"{d.rows:,}",
                 "" if d.rows_expected is None else f"{d.rows_expected:,}",
-                d.added,
-                d.updated,
-                d.removed,
-                d.api_calls,
+                f"{d.added:,}",
+                f"{d.updated:,}",
+                f"{d.removed:,}",
+                f"{d.api_calls:,}",
             )
             for d in run.datasets
         ],

@@ -235,3 +235,15 @@ def test_same_seed_gives_byte_identical_pages() -> None:
         job = create(http, token, "SELECT Id, Name, AnnualRevenue, CreatedDate FROM Account")
         bodies.append(http.get(f"{JOBS}/{job.json()['id']}/results", token=token).content)
     assert bodies[0] == bodies[1] and len(bodies[0]) > 10_000
+
+
+def test_a_scaled_object_is_served_whole_over_several_pages() -> None:
+    org = fresh_org(scale={"Account": 200_000})
+    http = Http(org)
+    http.post("/__emulator__/bulk", json={"delay_seconds": 0})
+    token = http.token()
+    job = create(http, token, "SELECT Id, Name, CreatedDate FROM Account", operation="queryAll")
+    result = pages(http, token, job.json()["id"], max_records=50_000)
+    assert [len(rows) - 1 for rows, _ in result] == [50_000] * 4
+    ids = [row[0] for rows, _ in result for row in rows[1:]]
+    assert len(set(ids)) == 200_000 == org.tables["Account"].num_rows

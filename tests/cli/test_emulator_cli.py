@@ -10,82 +10,17 @@ import csv
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
 import pytest
-from typer.testing import CliRunner, Result
 
-from sfimport.cli import app
-from sfimport.cli.context import CliState
-from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    Org,
-    build_demo_org,
-    create_emulator,
-    serve_in_thread,
-)
+from sfimport.emulator import Org
 from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
+from tests.cli.conftest import ADMIN, NOREPORTS, Run, mint
 
-ADMIN = "admin@sfimport-demo.example"
-NOREPORTS = "noreports@sfimport-demo.example"
 REQUEST_ID = re.compile(r'name="oauth_request" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def org() -> Org:
-    return build_demo_org(seed=5)
-
-
-@pytest.fixture(scope="module")
-def base_url(org: Org) -> Iterator[str]:
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
-def mint(base_url: str, username: str = ADMIN) -> str:
-    answer = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": username})
-    return str(answer.json()["refresh_token"])
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
-    settings = Settings(
-        home=tmp_path / "home",
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
-    with Workspace(settings, sleep=lambda s: None) as workspace:
-        yield workspace
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def sfimport(workspace: Workspace) -> Run:
-    def run(*args: str, input: str | None = None, **state: object) -> Result:
-        options: dict[str, object] = {"workspace_factory": lambda s: workspace, **state}
-        obj = CliState(
-            settings=workspace.settings,
-            terminal=False,
-            owns_workspace=False,
-            **options,  # type: ignore[arg-type]
-        )
-        return CliRunner().invoke(app, list(args), obj=obj, input=input)
-
-    return run
-
-
-@pytest.fixture
-def connected(sfimport: Run, base_url: str) -> Run:
-    result = sfimport("connect", "demo", "--refresh-token", "-", input=mint(base_url))
-    assert result.exit_code == 0, result.output
-    return sfimport
 
 
 def browser_that_clicks(decision: str, threads: list[threading.Thread]) -> Callable[[str], bool]:

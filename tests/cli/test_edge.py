@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from typer.testing import CliRunner
+
+from sfimport.cli import app
 from tests.cli.conftest import Invoke
 from tests.cli.fake_workspace import FakeWorkspace
 
@@ -99,3 +103,11 @@ def test_global_json_flag_applies_to_the_command(invoke: Invoke) -> None:
     result = invoke(["--json", "connections"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["connections"][0]["name"] == "prod"
+
+
+def test_home_option_chooses_the_data_folder(tmp_path: Path) -> None:
+    home = tmp_path / "elsewhere"
+    result = CliRunner().invoke(app, ["--home", str(home), "connections", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"connections": []}
+    assert (home / "metadata.sqlite").exists()

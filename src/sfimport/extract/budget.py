@@ -92,7 +92,7 @@ class ApiGate(httpx2.BaseTransport):
 
     def __init__(self, inner: httpx2.BaseTransport) -> None:
         self._inner = inner
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._hosts: dict[str, _HostUsage] = {}
 
     @contextmanager
@@ -103,6 +103,9 @@ class ApiGate(httpx2.BaseTransport):
             state = self._hosts.setdefault(host, _HostUsage())
             if usage is not None:
                 state.used, state.maximum = usage.used, usage.max
+            elif not state.percents:
+                # What was seen before may be stale (the allowance rolls): learn it afresh.
+                state.used = None
             state.percents.append(percent)
         try:
             yield
@@ -117,7 +120,13 @@ class ApiGate(httpx2.BaseTransport):
         if counted:
             with self._lock:
                 state = self._hosts.get(host)
-                if state is not None and state.percents and state.maximum is not None:
+                while state is not None and state.used is None and state.in_flight:
+                    # Usage unknown: one call at a time until an answer tells it.
+                    self._lock.wait()
+                if state is not None and state.percents and state.used is None:
+                    state.in_flight += 1
+                    reserved = state
+                elif state is not None and state.percents and state.maximum is not None:
                     ceiling = ceiling_calls(state.maximum, min(state.percents))
                     spent = (state.used or 0) + state.in_flight
                     if spent + 1 > ceiling:
@@ -136,6 +145,7 @@ class ApiGate(httpx2.BaseTransport):
                     # The call may have reached Salesforce: count it as spent.
                     reserved.used = (reserved.used or 0) + 1
                     reserved.in_flight -= 1
+                    self._lock.notify_all()
             raise
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
         with self._lock:
@@ -149,6 +159,7 @@ class ApiGate(httpx2.BaseTransport):
                 if usage is None:
                     reserved.used = (reserved.used or 0) + 1
                 reserved.in_flight -= 1
+                self._lock.notify_all()
         return response
 
     def close(self) -> None:

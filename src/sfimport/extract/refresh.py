@@ -77,7 +77,8 @@ def plan_object_refresh(
     selection = select_fields(fields, wanted)
     concealed = _concealed(dataset, selection.fields, choice, without)
     start = start_of(dataset.start_date) if dataset.start_date else None
-    known = {name.lower() for name in imported}
+    # A field left out on purpose changes the columns too: the data set is read whole.
+    known = {c.name.lower() for c in dataset.columns}
     changed = {f.name.lower() for f in selection.fields} != known
     cursor = selection.cursor_field
     mark = dataset.high_water_mark

@@ -48,6 +48,7 @@ from sfimport.extract.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
 from sfimport.extract.schema import FieldSpec, arrow_schema
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.mydata import MyData, Publication
+from sfimport.store.names import quote
 from sfimport.store.staging import staging_directory
 
 logger = logging.getLogger(__name__)
@@ -304,6 +305,7 @@ class Runner:
                 query_fields = planned.field_specs + (
                     (_IS_DELETED,) if planned.deleted_flag else ()
                 )
+                known = self._known_versions(plan, planned)
                 batches = object_batches(
                     client,
                     planned,
@@ -318,6 +320,8 @@ class Runner:
                 for batch in batches:
                     if planned.deleted_flag:
                         batch = _split_deleted(batch, deleted)
+                    if known is not None:
+                        batch = _drop_unchanged(batch, planned.cursor_field, known)
                     stager.write(self._concealer.conceal_batch(batch, shapes))
                 stager.finish_reading()
         progress("publishing")
@@ -409,6 +413,23 @@ class Runner:
             )
         progress("done", message)
         return DatasetOutcome(planned.name, status)
+
+    def _known_versions(self, plan: ImportPlan, planned: PlannedDataset) -> pa.Array | None:
+        """Id and cursor of the rows My Data holds inside the overlap an incremental read
+        re-reads, so that rows read again unchanged are not counted as updated."""
+        if planned.mode != "incremental" or planned.since is None or not planned.cursor_field:
+            return None
+        try:
+            dataset = self._mydata.get_dataset(plan.spec.folder, planned.name)
+            cursor = quote(planned.cursor_field)
+            result = self._mydata.query(
+                f"SELECT \"Id\" || '|' || epoch_ms({cursor}) AS version FROM {dataset.table} "
+                f"WHERE {cursor} >= TIMESTAMPTZ '{planned.since.isoformat()}'",
+                limit=1_000_000,
+            )
+        except SfimportError:
+            return None
+        return result.table.column("version").combine_chunks()
 
     def _count_mismatch(
         self,
@@ -542,6 +563,15 @@ def _lower_bound(plan: ImportPlan, planned: PlannedDataset) -> datetime | None:
         return start
     since = planned.since if planned.since.tzinfo else planned.since.replace(tzinfo=UTC)
     return since if start is None else max(start, since)
+
+
+def _drop_unchanged(batch: pa.RecordBatch, cursor: str | None, known: pa.Array) -> pa.RecordBatch:
+    """Leave out rows whose Id and cursor value equal a row My Data already holds."""
+    if cursor is None or not len(known) or not batch.num_rows:
+        return batch
+    stamps = pc.cast(pc.cast(batch.column(cursor), pa.timestamp("ms")), pa.int64())
+    version = pc.binary_join_element_wise(batch.column("Id"), pc.cast(stamps, pa.string()), "|")
+    return batch.filter(pc.invert(pc.fill_null(pc.is_in(version, value_set=known), False)))
 
 
 def _split_deleted(batch: pa.RecordBatch, deleted: list[str]) -> pa.RecordBatch:

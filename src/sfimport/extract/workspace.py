@@ -567,6 +567,7 @@ class Workspace:
             planned: list[PlannedDataset] = []
             start_dates = {d.start_date for d in members if d.start_date is not None}
             budget_percent: float | None = None
+            every_field: dict[str, bool] = {}
             for dataset in members:
                 last = self._last_spec(dataset)
                 if last is not None and last.budget_percent is not None:
@@ -576,6 +577,7 @@ class Workspace:
                     planned.append(replace(report, name=dataset.name))
                     continue
                 choice = self._refresh_choice(dataset, last)
+                every_field[dataset.source] = choice.all_fields
                 if without and dataset.name in without:
                     choice = replace(choice, without=choice.without | without[dataset.name])
                 if whole:
@@ -587,8 +589,11 @@ class Workspace:
                 connection=connection,
                 folder=folder,
                 start_date=min(start_dates) if start_dates else None,
+                # A data set imported with every field keeps taking every field.
                 objects=tuple(
-                    ObjectChoice(d.source, tuple(d.fields)) for d in planned if d.kind == "object"
+                    ObjectChoice(d.source, None if every_field.get(d.source) else tuple(d.fields))
+                    for d in planned
+                    if d.kind == "object"
                 ),
                 reports=tuple(d.source for d in planned if d.kind == "report"),
                 conceal={d.source: tuple(d.concealed) for d in planned if d.concealed},

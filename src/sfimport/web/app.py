@@ -47,6 +47,7 @@ def create_app(
 
     ``scheduler_interval`` None turns the background scheduler off (tests drive it by hand).
     """
+    owned = workspace is None
     engine = workspace if workspace is not None else _default_workspace(settings)
     scheduler = SchedulerLoop(engine, scheduler_interval) if scheduler_interval else None
 
@@ -59,6 +60,8 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            if owned and isinstance(engine, Workspace):
+                engine.close()
 
     app = FastAPI(
         title="sfimport",

@@ -39,15 +39,17 @@ class LiveOrg:
     def advance(self, seconds: float) -> None:
         self.control("clock", {"advance_seconds": seconds})
 
-    def workspace(self, **options: Any) -> Workspace:
-        settings = Settings(
+    def settings(self, **options: Any) -> Settings:
+        return Settings(
             home=self.home,
             production_login_url=self.base_url,
             client_id=DEMO_CLIENT_ID,
             client_secret=DEMO_CLIENT_SECRET,
             **options,
         )
-        return Workspace(settings, clock=self.org.clock.now, sleep=lambda s: None)
+
+    def workspace(self, **options: Any) -> Workspace:
+        return Workspace(self.settings(**options), clock=self.org.clock.now, sleep=lambda s: None)
 
     def connect(self, workspace: Workspace, name: str = "demo") -> None:
         minted = self.control("tokens", {"username": ADMIN})

@@ -5,11 +5,12 @@ leaving My Data intact. Faults are injected through the emulator's control API."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from sfimport.errors import BudgetExceeded
+from sfimport.errors import BudgetExceeded, UsageError
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.extract.workspace import Workspace
@@ -281,3 +282,45 @@ def test_the_budget_is_never_crossed_when_calls_run_out_mid_run(
     assert used <= ceiling
     assert result.status == "waiting_for_limit"
     assert result.run.error is not None and result.run.error.kind == "api_budget"
+
+
+@pytest.mark.parametrize("live", [TWO_PAGES], indirect=True)
+def test_expired_query_locators_are_read_again_and_the_run_still_matches(
+    live: LiveOrg, workspace: Workspace
+) -> None:
+    change_contacts(live)
+    (plan,) = workspace._refresh_plans(["Sales.Contact"], whole=True)
+    expired: list[int] = []
+
+    def expire_after_first_page(event: ProgressEvent) -> None:
+        if event.pages == 1 and event.phase == "downloading" and not expired:
+            expired.append(live.control("locators/expire", {})["expired_cursors"])
+
+    result = workspace.run_import(plan, on_event=expire_after_first_page)
+    assert expired == [1]
+    assert result.status == "complete", result.run
+    assert_exact_copy(live, workspace, "Contact", CONTACTS)
+
+
+def test_schedules_refresh_a_data_set_and_a_whole_connection_when_due(
+    live: LiveOrg, workspace: Workspace
+) -> None:
+    schedule = workspace.set_schedule("Sales.Contact", "1h")
+    assert schedule.next_run_at == live.org.clock.now() + timedelta(hours=1)
+    assert workspace.get_dataset("Sales.Contact").schedule == "1h"
+    assert workspace.run_due_schedules() == []
+    change_contacts(live)
+    live.advance(3600)
+    (run_id,) = workspace.run_due_schedules()
+    assert workspace.wait(run_id, timeout=30).status == "complete"
+    assert_exact_copy(live, workspace, "Contact", CONTACTS)
+
+    workspace.remove_schedule("Sales.Contact")
+    workspace.set_connection_schedule("demo", "0 6 * * *")
+    live.advance(24 * 3600)
+    started = workspace.run_due_schedules()
+    runs = [workspace.wait(r, timeout=30) for r in started]
+    assert {d.name for run in runs for d in run.datasets} == {"Account", "Contact"}
+    assert all(run.status == "complete" for run in runs)
+    with pytest.raises(UsageError):
+        workspace.set_connection_schedule("demo", "every tuesday")

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,14 @@ class WorkloadFailed(RuntimeError):
     pass
 
 
-def run_workload(kind: str, config: dict[str, Any], scratch: Path) -> Measured:
-    """Run ``workloads.py kind`` with ``config`` in a child and wait for it."""
+def run_workload(
+    kind: str, config: dict[str, Any], scratch: Path, prefix: Sequence[str] = ()
+) -> Measured:
+    """Run ``workloads.py kind`` with ``config`` in a child and wait for it.
+
+    ``prefix`` runs the child under another command (a profiler); its resource figures are
+    then the wrapper's and mean little.
+    """
     scratch.mkdir(parents=True, exist_ok=True)
     config_path = scratch / f"{kind}-config.json"
     result_path = scratch / f"{kind}-result.json"
@@ -37,7 +44,7 @@ def run_workload(kind: str, config: dict[str, Any], scratch: Path) -> Measured:
     config_path.write_text(json.dumps(config))
     with log_path.open("wb") as log:
         child = subprocess.Popen(
-            [sys.executable, str(WORKLOADS), kind, str(config_path), str(result_path)],
+            [*prefix, sys.executable, str(WORKLOADS), kind, str(config_path), str(result_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

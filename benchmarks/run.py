@@ -14,10 +14,12 @@ in a child process measured from outside (see `measured_process`). Figures are m
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from figures import (
     write_json,
 )
 from measured_process import Measured, WorkloadFailed, run_workload
+from profiled import py_spy_command, stage_seconds
 
 from sfimport.emulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
@@ -78,6 +81,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         choices=["naive", "memory", "refresh", "api-calls", "report"],
         help="leave out a group of figures (repeatable)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="one more import under py-spy: time per stage"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
     arguments = parser.parse_args(argv)
     if arguments.quick:
@@ -101,7 +107,12 @@ class Bench:
         print(f"  {figure.key}: {figure.value} {figure.unit} {figure.note}".rstrip(), flush=True)
 
     def workload(
-        self, kind: str, org: RunningEmulator, objects: list[str], **extra: Any
+        self,
+        kind: str,
+        org: RunningEmulator,
+        objects: list[str],
+        prefix: Sequence[str] = (),
+        **extra: Any,
     ) -> Measured:
         self._serial += 1
         folder = self.scratch / f"{self._serial:02d}-{kind}"
@@ -119,7 +130,7 @@ class Bench:
         print(f"- {kind} ({', '.join(objects) or extra.get('report', '')})", flush=True)
         started = time.perf_counter()
         try:
-            return run_workload(kind, config, folder)
+            return run_workload(kind, config, folder, prefix)
         finally:
             print(f"  done in {time.perf_counter() - started:.1f}s", flush=True)
             # Imported data sets are large; keep only the logs and results.
@@ -245,6 +256,20 @@ def throughput(bench: Bench, org: RunningEmulator) -> None:
             "x",
         )
     )
+
+
+def profile(bench: Bench, org: RunningEmulator) -> None:
+    """One import sampled by py-spy (idle included): where the wall time goes, per stage."""
+    raw = bench.scratch / "import-profile.txt"
+    run = bench.workload("import", org, [LARGE_OBJECT], prefix=py_spy_command(raw))
+    stages = stage_seconds(raw)
+    bench.details["profile"] = {"import": run.result, "stage_seconds": stages}
+    wall = run.result["seconds"]
+    for stage, seconds in stages.items():
+        key = "profile." + "_".join(re.findall(r"[a-z]+", stage.lower())[:3])
+        bench.add(
+            derived(key, f"profiled import ({wall:.1f}s under py-spy): {stage}", seconds, "s")
+        )
 
 
 def refresh(bench: Bench, org: RunningEmulator) -> None:
@@ -391,6 +416,8 @@ def main(argv: list[str]) -> int:
                 name: org.startup_seconds for name, org in orgs.items()
             }
             throughput(bench, orgs["large"])
+            if arguments.profile:
+                profile(bench, orgs["large"])
             if "memory" not in skip:
                 memory(bench, orgs["memory"])
             if "api-calls" not in skip:

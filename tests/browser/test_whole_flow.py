@@ -17,14 +17,6 @@ from tests.browser.conftest import SCREENSHOTS, DemoSite
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    # Strict: this fails loudly once both are fixed, so the marker is removed then.
-    pytest.mark.xfail(
-        strict=True,
-        reason="waits for the engine: default_concealed_columns queries the Report object, "
-        "which the emulator does not serve yet (INVALID_TYPE -> InvalidQuery), and a refresh "
-        "after a field was removed raises UsageError instead of recording a failed run with "
-        "the reimport / continue_without_field actions",
-    ),
 ]
 
 ADMIN = next(u for u in DEMO_USERS if u.key == "admin")

@@ -6,6 +6,7 @@ stores the choice on the server and 303-redirects to the next step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -155,8 +156,23 @@ def obfuscate_data(
     previews = []
     for name in state.datasets:
         columns = list(workspace.default_concealed_columns(info.name, name))
-        sample = workspace.conceal_sample(info.name, name, columns) if columns else []
-        previews.append({"name": name, "columns": columns, "sample": _sample_rows(sample)})
+        sample: Sequence[Any] = []
+        sample_error: SfimportError | None = None
+        if columns:
+            try:
+                sample = workspace.conceal_sample(info.name, name, columns)
+            except SfimportError as error:
+                # The sample is an illustration: without it the page still says which
+                # columns will be concealed, and the person can still choose.
+                sample_error = error
+        previews.append(
+            {
+                "name": name,
+                "columns": columns,
+                "sample": _sample_rows(sample),
+                "sample_error": sample_error,
+            }
+        )
     return render(
         request,
         "wizard_obfuscate.html",

@@ -30,19 +30,27 @@ METADATA: dict[str, Any] = {
 }
 
 
-def rows(count: int, *, same_day: bool = False) -> list[dict[str, Any]]:
+def rows(
+    count: int, *, same_day: bool = False, same_amount: bool = False, same_name: bool = False
+) -> list[dict[str, Any]]:
     start = date(2020, 1, 1)
     return [
         {
-            "name": f"Deal {i}",
-            "amount": float(i),
+            "name": "Deal" if same_name else f"Deal {i}",
+            "amount": 1.0 if same_amount else float(i),
             "close": None if i % 97 == 0 else start + timedelta(days=0 if same_day else i % 900),
         }
         for i in range(count)
     ]
 
 
+#: Report column -> row key of the fake's data.
+KEYS = {"OPPORTUNITY_NAME": "name", "AMOUNT": "amount", "CLOSE_DATE": "close"}
+
+
 class FakeReports:
+    """A tabular report run: filters on any column, sorting, topRows, the 2,000-row cap."""
+
     def __init__(self, data: list[dict[str, Any]]) -> None:
         self.data = data
         self.runs = 0
@@ -52,8 +60,12 @@ class FakeReports:
         metadata = json.loads(request.content)["reportMetadata"]
         kept = [r for r in self.data if all(_match(r, f) for f in metadata["reportFilters"])]
         if metadata.get("sortBy"):
+            key = KEYS[metadata["sortBy"][0]["sortColumn"]]
             reverse = metadata["sortBy"][0]["sortOrder"] == "Desc"
-            kept = sorted(kept, key=lambda r: r["close"], reverse=reverse)
+            present = sorted((r for r in kept if r[key] is not None), key=lambda r: _key(r[key]))
+            if reverse:
+                present.reverse()
+            kept = present + [r for r in kept if r[key] is None]
         if metadata.get("topRows"):
             kept = kept[: metadata["topRows"]["rowLimit"]]
         cells = [
@@ -82,8 +94,14 @@ class FakeReports:
         return httpx2.Response(200, json=body)
 
 
+def _key(value: Any) -> Any:
+    # Report filters and sorting compare text case-insensitively.
+    return value.lower() if isinstance(value, str) else value
+
+
 def _match(row: dict[str, Any], rule: dict[str, str]) -> bool:
-    value = row["close"]
+    key = KEYS[rule["column"]]
+    value = row[key]
     operator, literal = rule["operator"], rule["value"]
     if operator == "equals" and literal == "":
         return value is None
@@ -91,8 +109,18 @@ def _match(row: dict[str, Any], rule: dict[str, str]) -> bool:
         return value is not None
     if value is None:
         return False
-    bound = date.fromisoformat(literal)
-    return value >= bound if operator == "greaterOrEqual" else value < bound
+    bound: Any = literal.lower()
+    if key == "close":
+        bound = date.fromisoformat(literal)
+    elif key == "amount":
+        bound = float(literal)
+    compare = {
+        "greaterOrEqual": lambda a, b: a >= b,
+        "greaterThan": lambda a, b: a > b,
+        "lessThan": lambda a, b: a < b,
+        "lessOrEqual": lambda a, b: a <= b,
+    }[operator]
+    return bool(compare(_key(value), bound))
 
 
 def read(fake: FakeReports) -> tuple[ReportReader, list[Any]]:
@@ -119,8 +147,39 @@ def test_report_over_two_thousand_rows_is_fetched_whole_by_slicing_on_a_date() -
     assert str(reader.schema.field("Close Date").type) == "date32[day]"
 
 
-def test_report_that_cannot_be_split_is_marked_incomplete_not_cut_silently() -> None:
-    reader, _ = read(FakeReports(rows(2500, same_day=True)))
+def test_report_whose_dates_are_one_day_is_split_on_its_amounts() -> None:
+    reader, batches = read(FakeReports(rows(2500, same_day=True)))
+    assert reader.outcome is not None
+    assert reader.outcome.incomplete_reason is None
+    assert sum(b.num_rows for b in batches) == reader.outcome.grand_total == 2500
+
+
+def test_report_with_one_date_and_one_amount_is_split_on_its_text_column() -> None:
+    fake = FakeReports(rows(4500, same_day=True, same_amount=True))
+    reader, batches = read(fake)
+    assert reader.outcome is not None
+    assert reader.outcome.incomplete_reason is None
+    names = [n for b in batches for n in b.column("Opportunity Name").to_pylist()]
+    assert sorted(names) == sorted(f"Deal {i}" for i in range(4500))
+    # Each slice is read about once: no run per row.
+    assert fake.runs < 40
+
+
+def test_text_values_with_commas_are_matched_whole_not_as_alternatives() -> None:
+    data = rows(2200, same_day=True, same_amount=True)
+    for index, row in enumerate(data):
+        row["name"] = f"Smith, {index % 3}"
+    reader, batches = read(FakeReports(data))
+    assert reader.outcome is not None
+    assert reader.outcome.incomplete_reason is None
+    assert sum(b.num_rows for b in batches) == 2200
+
+
+def test_report_equal_in_every_column_is_marked_incomplete_not_cut_silently() -> None:
+    reader, batches = read(FakeReports(rows(2500, same_day=True, same_amount=True, same_name=True)))
     assert reader.outcome is not None
     assert reader.outcome.incomplete_reason is not None
-    assert "cannot be split" in reader.outcome.incomplete_reason
+    assert "same value in every column" in reader.outcome.incomplete_reason
+    assert reader.outcome.grand_total == 2500
+    # What could be read is kept: the slices that came back whole, and 2,000 of the rest.
+    assert 2000 <= sum(b.num_rows for b in batches) < 2500

@@ -169,7 +169,8 @@ def _condition(
     if text == "" and operator in {"equals", "notEqual"}:
         blank = values.is_null()
         if pa.types.is_string(values.type):
-            blank = pc.or_(blank, pc.equal(values, ""))
+            # Kleene "or": a null value is blank too (plain "or" turns null OR true into null).
+            blank = pc.or_kleene(blank, pc.equal(values, ""))
         return pc.fill_null(blank if operator == "equals" else pc.invert(blank), False)
     if data_type in NUMERIC_TYPES or data_type in {"date", "datetime", "boolean"}:
         parsed = _parse_value(data_type, text, now)

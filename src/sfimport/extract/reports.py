@@ -2,10 +2,12 @@
 batches whose columns are the report's column labels, typed from ``detailColumnInfo``.
 
 A synchronous run returns at most 2,000 detail rows (``allData`` false beyond that). Larger
-reports are fetched completely by slicing: extra ``reportFilters`` on a date, datetime or number
-column split the report into ranges, bisected until every slice comes back whole; the rows
-are then checked against the report's own grand total (``RowCount`` in ``factMap["T!T"]``).
-A report that cannot be fetched completely is reported as incomplete, never silently cut.
+reports are fetched completely by slicing: extra ``reportFilters`` split the report into parts
+until every part comes back whole. Ranges of a date, datetime or number column are bisected;
+rows that column leaves empty, and single values holding over 2,000 rows, are split on the next
+column; text and id columns split at values Salesforce itself sorts. The rows are then checked
+against the report's own grand total (``RowCount`` in ``factMap["T!T"]``). Only rows equal in
+every sliceable column can defeat this: the report is then marked incomplete, never silently cut.
 """
 
 from __future__ import annotations
@@ -41,16 +43,15 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "datetime": pa.timestamp("ms", tz="UTC"),
     "boolean": pa.bool_(),
 }
-#: Columns a report can be sliced on, best first.
-_SLICE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
+#: Columns a report is sliced on by ranges, best first.
+_RANGE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
+#: Columns a report is sliced on by value when no range column splits it (long text cannot be
+#: compared in report filters).
+_TEXT_SLICE_TYPES = ("id", "string", "picklist", "combobox", "email", "phone", "url")
 #: Bisection depth at which slicing gives up (2^40 slices is far beyond any report).
 _MAX_DEPTH = 40
 _TEXT_TYPES_CONCEALED = frozenset({"email", "phone", "url", "textarea"})
 _PERSON_LABEL_WORDS = ("first name", "last name", "full name", "contact name", "lead name")
-
-
-class ReportIncomplete(Exception):
-    """Raised inside slicing when a slice cannot be made small enough (internal)."""
 
 
 def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
@@ -141,6 +142,8 @@ class ReportReader:
         self.schema = report_schema(self._columns)
         self._tally = tally
         self._on_page = on_page
+        #: Why some slice came back cut (it could not be split on any column).
+        self._cut: list[str] = []
         self.outcome: ReportOutcome | None = None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -148,74 +151,142 @@ class ReportReader:
         self._tally.method = "report"
         first = self._run([])
         total = grand_total(first)
-        if first.get("allData", True):
-            yield from self._emit(first)
-            self._finish(total, None)
-            return
-        column = self._slice_column()
-        if column is None:
-            yield from self._emit(first)
-            self._finish(
-                total,
-                "the report has more than 2,000 rows and no date or number column to split it "
-                "by; only the first 2,000 rows were imported",
-            )
-            return
-        try:
-            yield from self._sliced(column)
-        except ReportIncomplete as reason:
-            self._finish(total, str(reason))
-            return
-        self._finish(total, None)
+        yield from self._whole([], self._slice_columns(), first)
+        reason = None
+        if self._cut:
+            reason = self._cut[0]
+            if len(self._cut) > 1:
+                reason += f" (and {len(self._cut) - 1} more such slices)"
+        self._finish(total, reason)
 
     # --- slicing ------------------------------------------------------------------------------
 
-    def _slice_column(self) -> ReportColumn | None:
-        for kind in _SLICE_TYPES:
-            for column in self._columns:
-                if column.data_type == kind:
-                    return column
-        return None
+    def _slice_columns(self) -> tuple[ReportColumn, ...]:
+        """The columns slices are cut on, best first: dates, numbers, then text."""
+        return tuple(
+            column
+            for kind in (*_RANGE_TYPES, *_TEXT_SLICE_TYPES)
+            for column in self._columns
+            if column.data_type == kind
+        )
 
-    def _sliced(self, column: ReportColumn) -> Iterator[pa.RecordBatch]:
-        low = self._bound(column, "Asc")
-        high = self._bound(column, "Desc")
-        if low is not None and high is not None:
-            # [low, high + step): bisect until each range comes back whole.
-            yield from self._range(column, low, _next_value(column, high), 0)
-        # Rows whose slice column is empty belong to no range: fetch them on their own.
-        blank = self._run([{"column": column.name, "operator": "equals", "value": ""}])
-        if not blank.get("allData", True):
-            raise ReportIncomplete(
-                f"more than 2,000 rows have no {column.label}; they cannot be split further"
-            )
-        yield from self._emit(blank)
+    def _whole(
+        self,
+        filters: Sequence[ReportFilter],
+        columns: Sequence[ReportColumn],
+        run: ReportRun | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Every row matching ``filters``: one run when it comes back whole, else split on
+        the first of ``columns`` (its values, then its blanks), the rest kept for slices that
+        one column cannot split."""
+        if run is None:
+            run = self._run(filters)
+        if run.get("allData", True):
+            yield from self._emit(run)
+            return
+        if not columns:
+            # Every column was tried: keep the 2,000 rows and say the slice was cut.
+            self._cut.append(self._cut_reason(filters))
+            yield from self._emit(run)
+            return
+        column, rest = columns[0], columns[1:]
+        if column.data_type in _RANGE_TYPES:
+            yield from self._by_range(filters, column, rest)
+        else:
+            yield from self._by_value(filters, column, rest, 0)
+        # Rows whose column is empty belong to no range: fetch them on their own.
+        yield from self._whole([*filters, _blank(column)], rest)
+
+    def _by_range(
+        self, filters: Sequence[ReportFilter], column: ReportColumn, rest: Sequence[ReportColumn]
+    ) -> Iterator[pa.RecordBatch]:
+        low = self._bound(filters, column, "Asc")
+        high = self._bound(filters, column, "Desc")
+        if low is None or high is None:
+            return
+        if low == high:
+            # One value in every non-empty row: nothing to bisect, go to the next column.
+            one = [
+                _rule(column, "greaterOrEqual", _literal(low)),
+                _rule(column, "lessThan", _literal(_next_value(column, low))),
+            ]
+            yield from self._whole([*filters, *one], rest)
+            return
+        # [low, high + step): bisect until each range comes back whole.
+        yield from self._range(filters, column, rest, low, _next_value(column, high), 0)
 
     def _range(
-        self, column: ReportColumn, low: Any, high: Any, depth: int
+        self,
+        filters: Sequence[ReportFilter],
+        column: ReportColumn,
+        rest: Sequence[ReportColumn],
+        low: Any,
+        high: Any,
+        depth: int,
     ) -> Iterator[pa.RecordBatch]:
-        run = self._run(
-            [
-                {"column": column.name, "operator": "greaterOrEqual", "value": _literal(low)},
-                {"column": column.name, "operator": "lessThan", "value": _literal(high)},
-            ]
-        )
+        scoped = [
+            *filters,
+            _rule(column, "greaterOrEqual", _literal(low)),
+            _rule(column, "lessThan", _literal(high)),
+        ]
+        run = self._run(scoped)
         if run.get("allData", True):
             yield from self._emit(run)
             return
         middle = _middle(column, low, high)
         if middle is None or depth >= _MAX_DEPTH:
-            raise ReportIncomplete(
-                f"more than 2,000 rows share one {column.label} value ({_literal(low)}); "
-                "the report cannot be split further"
-            )
-        yield from self._range(column, low, middle, depth + 1)
-        yield from self._range(column, middle, high, depth + 1)
+            # One value holds more than 2,000 rows: split them on the next column.
+            yield from self._whole(scoped, rest, run)
+            return
+        yield from self._range(filters, column, rest, low, middle, depth + 1)
+        yield from self._range(filters, column, rest, middle, high, depth + 1)
 
-    def _bound(self, column: ReportColumn, order: str) -> Any:
+    def _by_value(
+        self,
+        filters: Sequence[ReportFilter],
+        column: ReportColumn,
+        rest: Sequence[ReportColumn],
+        depth: int,
+    ) -> Iterator[pa.RecordBatch]:
+        """Split on a text column: a run sorted by it shows a value (the last row's) that cuts
+        the rows into those below it, those equal to it and those above it. Every comparison
+        is Salesforce's own, so the three parts cover the rows whatever its collation."""
+        lower: Any = None
+        while True:
+            scope = [*filters, _rule(column, "notEqual", "")]
+            if lower is not None:
+                scope.append(_rule(column, "greaterThan", _literal(lower)))
+            run = self._run(scope, sort=[{"sortColumn": column.name, "sortOrder": "Asc"}])
+            if run.get("allData", True):
+                yield from self._emit(run)
+                return
+            cut = self._last_value(run, column)
+            if cut is None or depth >= _MAX_DEPTH:
+                yield from self._whole(scope, rest, run)
+                return
+            below = _rule(column, "lessThan", _literal(cut))
+            yield from self._by_value([*scope, below], column, rest, depth + 1)
+            # Equality as two bounds: an "equals" value with a comma means "either" in reports.
+            equal = [
+                _rule(column, "greaterOrEqual", _literal(cut)),
+                _rule(column, "lessOrEqual", _literal(cut)),
+            ]
+            yield from self._whole([*scope, *equal], rest)
+            lower = cut
+
+    def _last_value(self, run: ReportRun, column: ReportColumn) -> Any:
+        index = self._columns.index(column)
+        for row in reversed(_detail_rows(run)):
+            cells = row["dataCells"]
+            value = _cell_value(cells[index], column.data_type) if index < len(cells) else None
+            if value is not None:
+                return value
+        return None
+
+    def _bound(self, filters: Sequence[ReportFilter], column: ReportColumn, order: str) -> Any:
         """The smallest (Asc) or largest (Desc) non-empty value of the slice column."""
         run = self._run(
-            [{"column": column.name, "operator": "notEqual", "value": ""}],
+            [*filters, _rule(column, "notEqual", "")],
             sort=[{"sortColumn": column.name, "sortOrder": order}],
             top=1,
         )
@@ -226,6 +297,19 @@ class ReportReader:
             if value is not None:
                 return value
         return None
+
+    def _cut_reason(self, filters: Sequence[ReportFilter]) -> str:
+        labels = {c.name: c.label for c in self._columns}
+        own = len(self._metadata.get("reportFilters") or [])
+        shown = [
+            f"{labels.get(f['column'], f['column'])} {f['operator']} {f.get('value') or 'empty'}"
+            for f in list(filters)[own:]
+        ]
+        where = f" ({'; '.join(shown)})" if shown else ""
+        return (
+            f"more than 2,000 rows{where} share the same value in every column the report can "
+            "be split on; only 2,000 of them were imported"
+        )
 
     # --- running ------------------------------------------------------------------------------
 
@@ -342,6 +426,14 @@ def _parse_datetime(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _rule(column: ReportColumn, operator: str, value: str) -> ReportFilter:
+    return {"column": column.name, "operator": operator, "value": value}
+
+
+def _blank(column: ReportColumn) -> ReportFilter:
+    return _rule(column, "equals", "")
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -357,7 +449,12 @@ def _next_value(column: ReportColumn, value: Any) -> Any:
         return value + timedelta(seconds=1)
     if column.data_type == "int":
         return value + 1
-    return value + max(abs(value) * 1e-9, 1e-6)
+    return value + _step(value)
+
+
+def _step(value: float) -> float:
+    """The finest difference slicing tells apart in a decimal column."""
+    return float(max(abs(value) * 1e-9, 1e-6))
 
 
 def _middle(column: ReportColumn, low: Any, high: Any) -> Any:
@@ -370,5 +467,7 @@ def _middle(column: ReportColumn, low: Any, high: Any) -> Any:
         return None if seconds < 2 else low + timedelta(seconds=seconds // 2)
     if column.data_type == "int":
         return None if high - low < 2 else low + (high - low) // 2
+    if high - low < 2 * _step(low):
+        return None
     middle = (low + high) / 2
     return None if not low < middle < high else middle

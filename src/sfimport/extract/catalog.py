@@ -94,6 +94,28 @@ def is_supported_object(name: str) -> bool:
     return lowered not in _UNSUPPORTED_LOWER and not lowered.endswith("changeevent")
 
 
+def unsupported_object_error(name: str) -> NotSupportedObject | None:
+    """Why ``name`` cannot be imported, with what to do instead; None when it can be."""
+    if is_supported_object(name):
+        return None
+    if name.lower().endswith("changeevent"):
+        # AccountChangeEvent announces Account; Invoice__ChangeEvent announces Invoice__c.
+        source = name[: -len("ChangeEvent")]
+        source = f"{source}c" if source.endswith("__") else source
+        return NotSupportedObject(
+            f"{name} is not supported: it is a change-event object (Change Data Capture), a "
+            "stream of notifications about changes, not data stored in Salesforce.",
+            remedy=f"Import the object whose changes it announces ({source or 'its object'}) "
+            "instead; refreshes then bring in its changes.",
+        )
+    return NotSupportedObject(
+        f"{name} is not supported: it is on sfimport's list of unsupported objects (from the "
+        "product specification), which Salesforce does not let an import read like ordinary "
+        "records.",
+        remedy="Choose another object; the catalog lists only the objects that can be imported.",
+    )
+
+
 @dataclass(frozen=True)
 class CatalogObject:
     name: str
@@ -140,8 +162,9 @@ class Catalog:
 
     def object(self, name: str) -> CatalogObject:
         """The object by API name (any case); unsupported names say so."""
-        if not is_supported_object(name):
-            raise NotSupportedObject(f"sfimport does not import {name}.")
+        unsupported = unsupported_object_error(name)
+        if unsupported is not None:
+            raise unsupported
         for item in self.objects:
             if item.name.lower() == name.lower():
                 return item

@@ -17,14 +17,21 @@ from typing import Any, Literal, cast
 import httpx2
 
 from sfimport.errors import (
+    ApiBudgetReached,
     BudgetExceeded,
+    DailyLimitExceeded,
     NotFound,
-    NotSupportedObject,
+    ResourceNotFound,
     SfimportError,
     UsageError,
 )
 from sfimport.extract.budget import ApiGate
-from sfimport.extract.catalog import CatalogReport, is_supported_object, load_catalog
+from sfimport.extract.catalog import (
+    CatalogReport,
+    is_supported_object,
+    load_catalog,
+    unsupported_object_error,
+)
 from sfimport.extract.conceal import (
     Concealer,
     default_concealed_columns,
@@ -54,13 +61,13 @@ from sfimport.extract.reports import (
     report_columns,
 )
 from sfimport.extract.resume import Checkpoint, planned_from_json
-from sfimport.extract.runner import Runner
+from sfimport.extract.runner import LIMIT_RETRY, Runner
 from sfimport.extract.runs import RunInfo, RunLedger, ScheduleBook, ScheduleInfo
 from sfimport.extract.schedule import connection_key, connection_of, next_run
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
-from sfimport.salesforce.wire import ReportDescribe
+from sfimport.salesforce.wire import ReportDescribe, SObjectDescribe
 from sfimport.settings import Settings
 from sfimport.store.metadata import Connection, ConnectionStatus
 from sfimport.store.mydata import Dataset, MyData, new_run_id
@@ -277,7 +284,7 @@ class Workspace:
 
     def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
         self._check_supported(sobject)
-        described = self.client(connection).rest.describe(sobject)
+        described = self._describe(self.client(connection), sobject)
         return [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
 
     def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
@@ -322,7 +329,15 @@ class Workspace:
     # --- plans ----------------------------------------------------------------------------------
 
     def build_plan(self, spec: ImportSpec) -> ImportPlan:
-        """Validate the spec, describe and COUNT() every data set, estimate the API calls."""
+        """Validate the spec, describe and COUNT() every data set, estimate the API calls.
+
+        Raises NotFound for an object or report Salesforce does not have (or this user cannot
+        read), NotSupportedObject, and DailyLimitExceeded when the org's allowance is already
+        used up (nothing is started then)."""
+        with self._before_any_run():
+            return self._build_plan(spec)
+
+    def _build_plan(self, spec: ImportSpec) -> ImportPlan:
         validate_name(spec.folder, "folder")
         client = self.client(spec.connection)
         start = start_of(spec.start_date) if spec.start_date else None
@@ -352,7 +367,7 @@ class Workspace:
         start: datetime | None,
     ) -> PlannedDataset:
         self._check_supported(choice.name)
-        described = client.rest.describe(choice.name)
+        described = self._describe(client, choice.name)
         name = described["name"]
         fields = [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
         selection = select_fields(fields, choice.fields)
@@ -377,7 +392,10 @@ class Workspace:
         found = self._find_report(spec.connection, ref, required=True)
         assert found is not None
         report_id, report_name = found
-        describe: ReportDescribe = client.reports.describe(report_id)
+        try:
+            describe: ReportDescribe = client.reports.describe(report_id)
+        except ResourceNotFound as error:
+            raise _no_report(ref) from error
         columns = report_columns(describe)
         # A summary-only run (no details) is cheap and gives the report's own row count.
         summary = client.reports.run(report_id, include_details=False)
@@ -410,15 +428,53 @@ class Workspace:
             if ref in (record["Id"], record["Id"][:15], record["Name"], record["DeveloperName"]):
                 return record["Id"], record["Name"]
         if _REPORT_ID.match(ref):
-            describe = client.reports.describe(ref)
+            try:
+                describe = client.reports.describe(ref)
+            except ResourceNotFound as error:
+                if not required:
+                    return None
+                raise _no_report(ref) from error
             return ref, describe["reportMetadata"].get("name", ref)
         if required:
-            raise NotFound(f"There is no report {ref!r} that this connection can see.")
+            raise _no_report(ref)
         return None
 
-    def _check_supported(self, sobject: str) -> None:
-        if is_unsupported_object(sobject):
-            raise NotSupportedObject(f"{sobject} cannot be imported: sfimport does not support it.")
+    @staticmethod
+    def _check_supported(sobject: str) -> None:
+        unsupported = unsupported_object_error(sobject)
+        if unsupported is not None:
+            raise unsupported
+
+    @staticmethod
+    def _describe(client: SalesforceClient, sobject: str) -> SObjectDescribe:
+        try:
+            return client.rest.describe(sobject)
+        except ResourceNotFound as error:
+            # Salesforce's own words ("The requested resource does not exist") name nothing.
+            raise NotFound(
+                f"Salesforce has no object named {sobject!r} that this user can read.",
+                remedy="Check the object's API name (custom objects end in __c) in the "
+                "catalog, or the user's object permissions in Salesforce.",
+            ) from error
+
+    @contextmanager
+    def _before_any_run(self) -> Iterator[None]:
+        """Planning calls that meet the org's exhausted daily allowance start nothing: say so,
+        and when to try again, rather than promising a run that resumes by itself."""
+        try:
+            yield
+        except ApiBudgetReached:
+            raise
+        except DailyLimitExceeded as error:
+            retry_at = (self._clock() + LIMIT_RETRY).astimezone(UTC)
+            raise DailyLimitExceeded(
+                "The Salesforce org has used up its daily API allowance, so nothing was started.",
+                status=error.status,
+                error_code=error.error_code,
+                remedy="Salesforce counts API calls over a rolling 24 hours, so calls free up "
+                "as those made a day earlier age out: try again after "
+                f"{retry_at:%Y-%m-%d %H:%M} UTC, or ask Salesforce for a higher limit.",
+            ) from error
 
     def _limits_usage(self, client: SalesforceClient) -> ApiUsage | None:
         try:
@@ -551,6 +607,17 @@ class Workspace:
         all: bool = False,
         without: dict[str, frozenset[str]] | None = None,
         whole: bool = False,
+    ) -> list[ImportPlan]:
+        with self._before_any_run():
+            return self._plan_refreshes(datasets, all=all, without=without, whole=whole)
+
+    def _plan_refreshes(
+        self,
+        datasets: list[str] | None,
+        *,
+        all: bool,
+        without: dict[str, frozenset[str]] | None,
+        whole: bool,
     ) -> list[ImportPlan]:
         if all:
             chosen = self._mydata.list_datasets()
@@ -908,6 +975,14 @@ class Workspace:
             skipped=dataset.skipped,
             cursor_field=dataset.cursor_field,
         )
+
+
+def _no_report(ref: str) -> NotFound:
+    return NotFound(
+        f"Salesforce has no report {ref!r} that this user can run.",
+        remedy="Check the report's name or id in the catalog, and that the user can see its "
+        "folder in Salesforce.",
+    )
 
 
 def _preview(table: Any, *, truncated: bool) -> PreviewResult:

@@ -111,6 +111,9 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     page.fill("#q", "lead")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#object-Lead")).to_be_visible()
+    # A search that leaves few objects describes them: Lead's field count shows.
+    lead_count = page.locator("tr", has=page.locator("#object-Lead")).locator(".field-count")
+    expect(lead_count).to_have_text(re.compile(r"^\d+$"))
     shot("select-data-search-lead")
     page.check("#object-Lead")
     page.fill("#q", "contact")
@@ -118,11 +121,12 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     page.check("#object-Contact")
     page.fill("#q", "")
     page.get_by_role("button", name="Search").click()
-    reports = page.locator("input[name=report]")
-    report_name = None
-    if reports.count():
-        report_name = reports.first.get_attribute("value")
-        reports.first.check()
+    page.wait_for_url(re.compile(r".*/select\?q=$"))
+    report = page.locator("input[name=report]").first
+    expect(report).to_be_visible()
+    report_name = report.get_attribute("value")
+    assert report_name
+    report.check()
     page.fill("#new_folder", "Salesforce")
     page.fill("#start_date", "2020-01-01")
     expect(page.get_by_text(re.compile(r"Selected: .*Lead"))).to_be_visible()
@@ -140,8 +144,7 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     review = page.locator("#review")
     expect(review).to_contain_text("Lead")
     expect(review).to_contain_text("Contact")
-    if report_name:
-        expect(review).to_contain_text(report_name)
+    expect(review).to_contain_text(report_name)
     expect(page.locator("#budget")).to_contain_text("the org has left today")
     shot("review")
     page.get_by_role("button", name="Import data").click()
@@ -150,7 +153,7 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     expect(page.locator("#progress")).to_be_visible()
     shot("import-progress")
     page.reload()
-    expect(page.locator("#progress tr[data-dataset]")).to_have_count(3 if report_name else 2)
+    expect(page.locator("#progress tr[data-dataset]")).to_have_count(3)
     page.wait_for_url(re.compile(r".*/mydata$"), timeout=60_000)
     expect(page.get_by_role("heading", name="My Data")).to_be_visible()
     expect(page.locator(".folder")).to_contain_text("Lead")
@@ -161,7 +164,13 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     page.get_by_role("link", name="Lead", exact=True).click()
     expect(page.locator("#preview tbody tr").first).to_be_visible()
     expect(page.locator("#preview thead")).to_contain_text("Rating")
+    expect(page.locator("#history tbody tr")).to_have_count(1)  # the import
+    page.fill("#every", "1d")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.locator("#schedules")).to_contain_text("this data set")
     shot("preview-lead")
+    page.get_by_role("button", name="Remove schedule").click()
+    expect(page.get_by_role("status")).to_contain_text("no longer refreshed on a schedule")
     page.get_by_role("button", name="Refresh").click()
     page.wait_for_url(re.compile(r".*/mydata$"), timeout=60_000)
     shot("after-refresh")
@@ -178,12 +187,15 @@ def test_a_new_user_imports_salesforce_data_end_to_end(
     error = page.locator("#run-error")
     expect(error).to_be_visible(timeout=60_000)
     expect(error).to_contain_text("Rating")
-    expect(page.get_by_role("button", name="Re-import fresh")).to_be_visible()
+    for action in ("Re-import fresh", "Retry", "Continue without the field"):
+        expect(page.get_by_role("button", name=action)).to_be_visible()
     shot("removed-field")
     page.get_by_role("button", name="Continue without the field").click()
     page.wait_for_url(re.compile(r".*/mydata$"), timeout=60_000)
     page.goto(site.url + "/mydata/Salesforce.Lead")
     expect(page.locator("#preview thead")).not_to_contain_text("Rating")
+    expect(page.locator("dl.facts")).to_contain_text("complete")
+    expect(page.locator("#history")).to_contain_text("failed")  # the refresh that hit it
     shot("recovered")
 
     # Delete the connection: it asks first, then revokes.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,11 @@ def workspace(tmp_path: Path) -> FakeWorkspace:
 
 
 @pytest.fixture
-def client(workspace: FakeWorkspace) -> TestClient:
+def client(workspace: FakeWorkspace) -> Iterator[TestClient]:
     app = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
-    return TestClient(app, base_url="http://127.0.0.1:8000")
+    # Entered, so the app starts and shuts down as under uvicorn, and the client is closed.
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client
 
 
 def csrf_of(client: TestClient, path: str = "/connections/new") -> str:

@@ -140,6 +140,8 @@ class RunInfo:
     resume_at: datetime | None
     datasets: list[RunDatasetInfo]
     error: ErrorInfo | None = None
+    connection: str = "Sales org"
+    folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,14 +187,22 @@ class PreviewResult:
 class ScheduleInfo:
     dataset: str
     every: str
+    next_run_at: datetime = NOW
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+
+
+# Like the engine's catalog: no field counts until an object is described.
 OBJECTS = [
-    ObjectEntry("Account", "Account", field_count=40),
-    ObjectEntry("Contact", "Contact", field_count=35),
-    ObjectEntry("Lead", "Lead", field_count=30),
+    ObjectEntry("Account", "Account"),
+    ObjectEntry("Contact", "Contact"),
+    ObjectEntry("Lead", "Lead"),
     ObjectEntry("Invoice__c", "Invoice", custom=True),
 ]
+FIELD_COUNTS = {"Account": 40, "Contact": 35, "Lead": 30, "Invoice__c": 12}
 REPORTS = [ReportEntry("00O000000000001AAA", "Leads by Source", "Leads_by_Source", "Sales")]
 PERSONAL = {"Contact": ["Name", "Email", "Phone"], "Lead": ["Name", "Email"]}
 
@@ -213,6 +223,9 @@ class FakeWorkspace:
     record_value: str = "Ada"
     deleted: list[str] = field(default_factory=list)
     scheduler_ticks: int = 0
+    #: Objects described (one API call each), in order.
+    described: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
 
     # --- connections ---
     def begin_authorization(
@@ -295,9 +308,12 @@ class FakeWorkspace:
         needle = (search or "").lower()
         return [r for r in REPORTS if needle in r.name.lower()]
 
-    def list_fields(self, connection: str, sobject: str) -> list[Any]:
+    def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
         self._catalog(connection)
-        return []
+        if sobject not in FIELD_COUNTS:
+            raise NotFound(f"No object named {sobject}.")
+        self.described.append(sobject)
+        return [FieldSpec(f"Field{i}") for i in range(FIELD_COUNTS[sobject])]
 
     def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
         return PERSONAL.get(dataset, [])
@@ -351,7 +367,10 @@ class FakeWorkspace:
         return ImportPlan(spec, planned, 5 * len(planned), 14880, 15000, 11904, True, [])
 
     def _new_run(self, kind: str, names: list[str], rows: int = 42) -> str:
+        """A finished run; like the engine's, it names its data sets within its folder."""
         run_id = f"run{len(self.runs) + 1:04d}"
+        folder = names[0].partition(".")[0] if names else ""
+        names = [n.partition(".")[2] or n for n in names]
         self.runs[run_id] = RunInfo(
             run_id,
             kind,
@@ -360,6 +379,7 @@ class FakeWorkspace:
             NOW,
             None,
             [RunDatasetInfo(n, "complete", rows, rows) for n in names],
+            folder=folder,
         )
         self.events[run_id] = [
             ProgressEvent(run_id, i + 1, n, "done", rows, rows, 1, 2, 1000.0, "", NOW)
@@ -422,12 +442,42 @@ class FakeWorkspace:
         self.datasets[dataset] = replace(self.datasets[dataset], schedule=every)
         return ScheduleInfo(dataset, every)
 
+    def set_connection_schedule(self, connection: str, every: str) -> ScheduleInfo:
+        self.get_connection(connection)
+        if every not in ("1h", "1d"):
+            raise UsageError(f"'{every}' is not a schedule; write 1h, 1d or a cron expression.")
+        self.schedules[f"connection:{connection}"] = every
+        return ScheduleInfo(f"connection:{connection}", every)
+
+    def remove_schedule(self, dataset_or_connection: str) -> None:
+        self.schedules.pop(dataset_or_connection, None)
+        if dataset_or_connection in self.datasets:
+            self.datasets[dataset_or_connection] = replace(
+                self.datasets[dataset_or_connection], schedule=None
+            )
+
+    def list_schedules(self) -> list[ScheduleInfo]:
+        return [ScheduleInfo(key, every) for key, every in self.schedules.items()]
+
+    def resume_run(self, run_id: str) -> RunInfo:
+        run = self.get_run(run_id)
+        if run.status in ("running", "complete"):
+            raise UsageError(f"Run {run_id} is {run.status}; there is nothing to resume.")
+        self.resumed.append(run_id)
+        datasets = [replace(d, status="complete", rows=d.rows_expected or 0) for d in run.datasets]
+        self.runs[run_id] = replace(
+            run, status="complete", error=None, resume_at=None, datasets=datasets
+        )
+        return self.runs[run_id]
+
     def run_due_schedules(self) -> list[str]:
         return []
 
     def resolve_field_error(self, run_id: str, action: str) -> str:
+        if action not in ("reimport", "retry", "continue_without_field"):
+            raise UsageError(f"Unknown action {action!r}.")
         run = self.get_run(run_id)
-        return self._new_run("refresh", [d.name for d in run.datasets])
+        return self._new_run("refresh", [f"{run.folder}.{d.name}" for d in run.datasets])
 
     # --- My Data ---
     def list_folders(self) -> list[str]:
@@ -459,7 +509,8 @@ class FakeWorkspace:
 
 
 def failed_field_run(workspace: FakeWorkspace, dataset: str) -> str:
-    """Record a refresh that failed on a removed field, with the recovery actions."""
+    """Record a refresh that failed on a removed field, with the engine's recovery actions."""
+    folder, _, name = dataset.rpartition(".")
     run_id = f"run{len(workspace.runs) + 1:04d}"
     workspace.runs[run_id] = RunInfo(
         run_id,
@@ -468,15 +519,42 @@ def failed_field_run(workspace: FakeWorkspace, dataset: str) -> str:
         NOW,
         NOW,
         None,
-        [RunDatasetInfo(dataset, "failed", 0, 42)],
+        [RunDatasetInfo(name, "failed", 0, 42)],
         ErrorInfo(
             "field_unavailable",
-            "The field Lead.Rating is no longer available in Salesforce.",
+            f"The field Rating of data set {dataset} is no longer available in Salesforce.",
             "Either re-import the data set fresh, or restore the field and retry.",
-            ["reimport", "continue_without_field"],
+            ["reimport", "retry", "continue_without_field"],
             field="Rating",
-            dataset=dataset,
+            dataset=name,
         ),
+        folder=folder,
+    )
+    workspace.events[run_id] = []
+    return run_id
+
+
+def interrupted_run(workspace: FakeWorkspace, dataset: str, *, connection: str) -> str:
+    """Record an import a revoked connection interrupted: re-authorise, then resume."""
+    folder, _, name = dataset.rpartition(".")
+    run_id = f"run{len(workspace.runs) + 1:04d}"
+    workspace.runs[run_id] = RunInfo(
+        run_id,
+        "import",
+        "failed",
+        NOW,
+        NOW,
+        None,
+        [RunDatasetInfo(name, "interrupted", 10, 42)],
+        ErrorInfo(
+            "connection",
+            "Salesforce no longer accepts this connection's login.",
+            "Re-authorise the connection, then resume the run.",
+            ["reauthorize", "resume"],
+            dataset=name,
+        ),
+        connection=connection,
+        folder=folder,
     )
     workspace.events[run_id] = []
     return run_id

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 
+from sfimport.extract.spec import ImportSpec, ObjectChoice
 from tests.web.conftest import connect, csrf_of
-from tests.web.fake_workspace import FakeWorkspace, failed_field_run
+from tests.web.fake_workspace import NOW, FakeWorkspace, failed_field_run, interrupted_run
+
+
+def _spec(workspace: FakeWorkspace) -> ImportSpec:
+    return ImportSpec(
+        connection="Sales org", folder="Sales", start_date=None, objects=(ObjectChoice("Lead"),)
+    )
 
 
 def _import_lead(client: TestClient) -> str:
@@ -23,7 +32,7 @@ def _import_lead(client: TestClient) -> str:
 def test_the_run_page_renders_progress_from_the_run_history(client: TestClient) -> None:
     run_id = _import_lead(client)
     page = client.get(f"/runs/{run_id}").text  # a reload renders the same state
-    assert 'data-dataset="Sales.Lead"' in page
+    assert 'data-dataset="Lead"' in page
     assert "42 / 42" in page
     assert "100%" in page
     assert "1000 rows/s" in page
@@ -51,9 +60,20 @@ def test_a_data_set_page_has_preview_types_controls_and_history(client: TestClie
     _import_lead(client)
     page = client.get("/mydata/Sales.Lead").text
     assert "00Q000000000001AAA" in page and "VARCHAR" in page
-    assert "Name 🔒" in page
+    assert 'Name <span class="badge"' in page  # the concealed column is marked
     for text in ("Refresh", "Save schedule", "export.csv", "export.parquet", "Run history"):
         assert text in page
+
+
+def test_the_run_history_lists_the_import_of_the_data_set(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    run_id = _import_lead(client)
+    workspace.start_import(workspace.build_plan(replace(_spec(workspace), folder="Other")))
+    page = client.get("/mydata/Sales.Lead").text
+    assert f'href="/runs/{run_id}"' in page
+    assert "No runs yet" not in page
+    assert page.count('href="/runs/') == 1  # not the import of Other.Lead
 
 
 def test_refresh_starts_a_run_for_the_data_set(client: TestClient) -> None:
@@ -108,11 +128,133 @@ def test_a_removed_field_offers_reimport_and_continue_buttons(
     _import_lead(client)
     run_id = failed_field_run(workspace, "Sales.Lead")
     page = client.get(f"/runs/{run_id}").text
-    assert "Lead.Rating is no longer available" in page
-    assert "Re-import fresh" in page and "Continue without the field" in page
+    assert "The field Rating of data set Sales.Lead is no longer available" in page
+    for button in ("Re-import fresh", "Retry", "Continue without the field"):
+        assert f">{button}</button>" in page
     token = csrf_of(client, f"/runs/{run_id}")
     new = client.post(
         f"/runs/{run_id}/resolve", data={"csrf_token": token, "action": "continue_without_field"}
     )
     assert new.url.path != f"/runs/{run_id}"
     assert "complete" in new.text
+
+
+def test_retry_starts_a_new_refresh_of_the_failed_data_set(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    run_id = failed_field_run(workspace, "Sales.Lead")
+    token = csrf_of(client, f"/runs/{run_id}")
+    new = client.post(f"/runs/{run_id}/resolve", data={"csrf_token": token, "action": "retry"})
+    assert new.url.path != f"/runs/{run_id}"
+    assert "Refresh progress" in new.text
+
+
+def test_an_interrupted_run_offers_re_authorise_and_resume(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
+    page = client.get(f"/runs/{run_id}").text
+    assert 'action="/connections/Sales%20org/reauthorize"' in page
+    assert ">Re-authorise</button>" in page and ">Resume now</button>" in page
+    assert 'class="status interrupted"' in page
+
+
+def test_resume_continues_the_same_run_and_follows_it(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
+    token = csrf_of(client, f"/runs/{run_id}")
+    page = client.post(f"/runs/{run_id}/resolve", data={"csrf_token": token, "action": "resume"})
+    assert workspace.resumed == [run_id]
+    assert page.url.path == f"/runs/{run_id}"
+    assert 'data-follow="yes"' in page.text
+    assert 'id="run-status" class="status complete"' in page.text
+
+
+def test_resuming_a_complete_run_says_there_is_nothing_to_resume(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    run_id = _import_lead(client)
+    token = csrf_of(client)
+    page = client.post(f"/runs/{run_id}/resolve", data={"csrf_token": token, "action": "resume"})
+    assert page.status_code == 400
+    assert "nothing to resume" in page.text
+
+
+def test_the_connection_page_lists_runs_that_can_resume(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
+    page = client.get("/connections/Sales org").text
+    assert "Runs that can resume" in page
+    assert f'action="/runs/{run_id}/resolve"' in page
+
+
+def test_the_runs_list_shows_when_a_waiting_run_resumes(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    run_id = _import_lead(client)
+    workspace.runs[run_id] = replace(
+        workspace.runs[run_id], status="waiting_for_limit", resume_at=NOW
+    )
+    page = client.get("/runs").text
+    assert "waiting for limit" in page
+    assert "resumes 2025-03-01 12:00 UTC" in page
+
+
+def test_the_data_set_page_lists_its_schedules_and_its_connections(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    workspace.set_schedule("Sales.Lead", "1d")
+    workspace.set_connection_schedule("Sales org", "1h")
+    workspace.schedules["Other.Lead"] = "1h"
+    page = client.get("/mydata/Sales.Lead").text
+    assert page.count(">Remove schedule</button>") == 2
+    assert "every data set of connection Sales org" in page
+    assert 'value="Other.Lead"' not in page
+
+
+def test_a_schedule_is_removed_from_the_data_set_page(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    workspace.set_schedule("Sales.Lead", "1d")
+    workspace.set_connection_schedule("Sales org", "1h")
+    token = csrf_of(client, "/mydata/Sales.Lead")
+    page = client.post(
+        "/mydata/Sales.Lead/schedule/remove",
+        data={"csrf_token": token, "key": "connection:Sales org"},
+    )
+    assert "no longer refreshed on a schedule" in page.text
+    assert workspace.schedules == {"Sales.Lead": "1d"}
+
+
+def test_a_schedule_of_another_data_set_is_not_removed_from_this_page(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    workspace.schedules["Other.Lead"] = "1h"
+    token = csrf_of(client, "/mydata/Sales.Lead")
+    page = client.post(
+        "/mydata/Sales.Lead/schedule/remove", data={"csrf_token": token, "key": "Other.Lead"}
+    )
+    assert page.status_code == 404
+    assert workspace.schedules == {"Other.Lead": "1h"}
+
+
+def test_a_connection_schedule_is_saved_and_removed_on_the_connection_page(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    token = csrf_of(client, "/connections/Sales org")
+    page = client.post("/connections/Sales org/schedule", data={"csrf_token": token, "every": "1h"})
+    assert "Every data set of Sales org now refreshes every 1h" in page.text
+    assert workspace.schedules == {"connection:Sales org": "1h"}
+    page = client.post("/connections/Sales org/schedule/remove", data={"csrf_token": token})
+    assert "no longer refreshed on a schedule" in page.text
+    assert workspace.schedules == {}

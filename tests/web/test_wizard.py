@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from sfimport.web.field_counts import FieldCounts
 from tests.web.conftest import connect, csrf_of
 from tests.web.fake_workspace import FakeWorkspace
 
@@ -15,8 +16,52 @@ def test_typing_lead_finds_lead_with_its_field_count(client: TestClient) -> None
     page = client.get(SELECT, params={"q": "lead"}).text
     assert 'value="Lead"' in page
     assert 'value="Account"' not in page
-    assert "<td>30</td>" in page  # Lead's field count
+    assert 'class="field-count">30</td>' in page  # Lead's field count, described
     assert "Leads by Source" in page
+
+
+def test_the_whole_list_describes_nothing_and_says_why_counts_are_missing(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    page = client.get(SELECT).text
+    assert workspace.described == []
+    assert page.count('title="Not counted yet') == 4
+
+
+def test_counts_described_once_show_on_the_whole_list_too(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    client.get(SELECT, params={"q": "lead"})
+    client.get(SELECT, params={"q": "lead"})
+    page = client.get(SELECT).text
+    assert workspace.described == ["Lead"]  # one describe, remembered
+    assert 'class="field-count">30</td>' in page
+    assert page.count('title="Not counted yet') == 3
+
+
+def test_a_search_that_leaves_many_objects_describes_none(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    client.app.state.field_counts = FieldCounts(limit=2)  # type: ignore[attr-defined]
+    client.get(SELECT, params={"q": "c"})  # Account, Contact, Invoice__c
+    assert workspace.described == []
+    client.get(SELECT, params={"q": "contact"})
+    assert workspace.described == ["Contact"]
+
+
+def test_counts_are_forgotten_when_the_connection_is_deleted(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    client.get(SELECT, params={"q": "lead"})
+    token = csrf_of(client, "/connections/Sales org/delete")
+    client.post("/connections/Sales org/delete", data={"csrf_token": token})
+    connect(client)
+    client.get(SELECT, params={"q": "lead"})
+    assert workspace.described == ["Lead", "Lead"]
 
 
 def test_search_keeps_choices_made_before_the_search(client: TestClient) -> None:

@@ -27,6 +27,7 @@ from sfimport.web import (
 )
 from sfimport.web.dependencies import STATIC_DIR, build_templates, render
 from sfimport.web.error_pages import error_json, offers_reauthorise, page_for
+from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
 from sfimport.web.scheduler import DEFAULT_INTERVAL_SECONDS, SchedulerLoop
 from sfimport.web.security import SecurityHeadersMiddleware
@@ -77,6 +78,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.templates = build_templates()
     app.state.api_pending_oauth = {}
+    app.state.field_counts = FieldCounts()
 
     secure_cookie = urlsplit(settings.redirect_uri).scheme == "https"
     app.add_middleware(

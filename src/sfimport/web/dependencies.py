@@ -13,13 +13,32 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from sfimport.settings import Settings
-from sfimport.web.error_pages import ACTION_LABELS
+from sfimport.web.error_pages import ACTION_HINTS, ACTION_LABELS
+from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
 from sfimport.web.security import require_csrf, session_of
 from sfimport.web.sessions import Session
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+#: What each status of a connection, run or data set means, shown as its tooltip.
+STATUS_HINTS = {
+    "active": "The connection works.",
+    "needs_reauth": "Salesforce no longer accepts this connection: re-authorise it.",
+    "running": "The run is in progress.",
+    "pending": "Waiting for its turn in this run.",
+    "complete": "Every row Salesforce returned is in My Data.",
+    "partial": "Some data sets of this run finished; the others stopped.",
+    "incomplete": "Published, but not every row could be fetched; see the reason.",
+    "failed": "Stopped; My Data still holds the previous copy.",
+    "waiting_for_limit": "Paused until the org's daily API allowance resets; resumes by itself.",
+    "waiting": "Paused until the org's daily API allowance resets; resumes by itself.",
+    "interrupted": "Stopped part way (network, a restart or a revoked connection); it can "
+    "resume where it stopped.",
+    "superseded": "Not published: a newer import of this data set finished first.",
+}
 
 
 def _when(value: object) -> str:
@@ -40,6 +59,13 @@ def _count(value: object) -> str:
     return str(value)
 
 
+def _short_id(value: object) -> str:
+    """A run id short enough for a table: run ids start with their start time, which the
+    table shows anyway, so the random end is what tells runs apart."""
+    text = str(value)
+    return text[-8:] if len(text) > 8 else text
+
+
 def _path_segment(value: object) -> str:
     """A name as one URL path segment (a connection called "A/B" must not add a level)."""
     return quote(str(value), safe="")
@@ -57,7 +83,10 @@ def build_templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.filters["count"] = _count
     env.filters["seg"] = _path_segment
+    env.filters["short_id"] = _short_id
     env.globals["action_labels"] = ACTION_LABELS
+    env.globals["action_hints"] = ACTION_HINTS
+    env.globals["status_hints"] = STATUS_HINTS
     return Jinja2Templates(env=env)
 
 
@@ -71,7 +100,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_field_counts(request: Request) -> FieldCounts:
+    counts: FieldCounts = request.app.state.field_counts
+    return counts
+
+
 WorkspaceDep = Annotated[WorkspacePort, Depends(get_workspace)]
+FieldCountsDep = Annotated[FieldCounts, Depends(get_field_counts)]
 SessionDep = Annotated[Session, Depends(session_of)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CsrfChecked = Depends(require_csrf)

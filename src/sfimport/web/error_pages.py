@@ -54,8 +54,19 @@ _PAGES: tuple[tuple[type[SfimportError], ErrorPage], ...] = (
 #: Button labels of the actions a run's error can offer (``ErrorInfo.actions``).
 ACTION_LABELS = {
     "reimport": "Re-import fresh",
+    "retry": "Retry",
     "continue_without_field": "Continue without the field",
+    "resume": "Resume now",
     "reauthorize": "Re-authorise",
+}
+
+#: What each button does, shown as its tooltip.
+ACTION_HINTS = {
+    "reimport": "Import the data set again from scratch, with every field Salesforce offers now.",
+    "retry": "Run the refresh again, once the field or its permission is back in Salesforce.",
+    "continue_without_field": "Refresh without the missing field; the column stops updating.",
+    "resume": "Continue the run where it stopped; nothing already downloaded is fetched again.",
+    "reauthorize": "Log in to Salesforce again for this connection, then resume the run.",
 }
 
 

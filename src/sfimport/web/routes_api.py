@@ -14,8 +14,8 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.web.dependencies import SettingsDep, WorkspaceDep
-from sfimport.web.routes_runs import FINAL_STATUSES
+from sfimport.web.dependencies import FieldCountsDep, SettingsDep, WorkspaceDep
+from sfimport.web.routes_runs import FINAL_STATUSES, resume_in_background
 from sfimport.web.security import require_same_origin_json
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_same_origin_json)])
@@ -78,7 +78,10 @@ class RefreshBody(BaseModel):
 
 
 class ResolveBody(BaseModel):
-    action: str = Field(description="'reimport' or 'continue_without_field'.")
+    action: str = Field(
+        description="'reimport', 'retry' or 'continue_without_field' (a new run), or "
+        "'resume' (the same run continues where it stopped)."
+    )
 
 
 class ScheduleBody(BaseModel):
@@ -133,8 +136,10 @@ def test_connection(name: str, workspace: WorkspaceDep) -> Json:
 @router.delete(
     "/connections/{name}", tags=["connections"], summary="Delete a connection (revokes its token)"
 )
-def delete_connection(name: str, workspace: WorkspaceDep) -> Json:
-    return as_object(workspace.delete_connection(name))
+def delete_connection(name: str, workspace: WorkspaceDep, field_counts: FieldCountsDep) -> Json:
+    result = as_object(workspace.delete_connection(name))
+    field_counts.forget(name)
+    return result
 
 
 # --- catalog -------------------------------------------------------------------------------
@@ -205,8 +210,11 @@ def run_events(
     }
 
 
-@router.post("/runs/{run_id}/resolve", tags=["runs"], summary="Recover from a removed field")
+@router.post("/runs/{run_id}/resolve", tags=["runs"], summary="Act on a stopped run")
 def resolve(run_id: str, body: ResolveBody, workspace: WorkspaceDep) -> Json:
+    if body.action == "resume":
+        resume_in_background(workspace, run_id)
+        return {"run_id": run_id}
     return {"run_id": workspace.resolve_field_error(run_id, body.action)}
 
 
@@ -233,6 +241,30 @@ def preview(
 @router.post("/datasets/{name}/schedule", tags=["datasets"], summary="Refresh on a schedule")
 def set_schedule(name: str, body: ScheduleBody, workspace: WorkspaceDep) -> Json:
     return as_object(workspace.set_schedule(name, body.every))
+
+
+@router.get("/schedules", tags=["datasets"], summary="Refresh schedules")
+def schedules(workspace: WorkspaceDep) -> list[Json]:
+    return [as_object(s) for s in workspace.list_schedules()]
+
+
+@router.post(
+    "/connections/{name}/schedule",
+    tags=["connections"],
+    summary="Refresh every data set of a connection on a schedule",
+)
+def set_connection_schedule(name: str, body: ScheduleBody, workspace: WorkspaceDep) -> Json:
+    return as_object(workspace.set_connection_schedule(name, body.every))
+
+
+@router.delete(
+    "/schedules/{key}",
+    tags=["datasets"],
+    summary="Remove a schedule ('Folder.Name', or 'connection:<name>')",
+)
+def remove_schedule(key: str, workspace: WorkspaceDep) -> Json:
+    workspace.remove_schedule(key)
+    return {"removed": key}
 
 
 @router.post("/query", tags=["datasets"], summary="Read-only SQL over My Data")

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
+from sfimport.extract.schedule import connection_key
 from sfimport.settings import Settings
-from sfimport.web.dependencies import CsrfChecked, SessionDep, SettingsDep, WorkspaceDep, render
+from sfimport.web.dependencies import (
+    CsrfChecked,
+    FieldCountsDep,
+    SessionDep,
+    SettingsDep,
+    WorkspaceDep,
+    render,
+)
+from sfimport.web.ports import RunView, WorkspacePort
 
 router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
+
+#: How many recent runs the connection page looks through for runs to resume.
+STOPPED_RUNS_SCANNED = 50
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -109,6 +121,7 @@ def oauth_callback(
     request: Request,
     workspace: WorkspaceDep,
     session: SessionDep,
+    field_counts: FieldCountsDep,
     state: str = "",
     code: str | None = None,
     error: str | None = None,
@@ -137,6 +150,7 @@ def oauth_callback(
             error=denied,
             denied=error == "access_denied",
         )
+    field_counts.forget(info.name)  # a new login may reach another org or another user
     session.notify(f"Connected to Salesforce as “{info.name}”.", "success")
     return see_other(f"/connections/{seg(info.name)}?connected=1")
 
@@ -156,7 +170,28 @@ def connection_page(
         title=f"Connection {info.name}",
         connection=info,
         permissions=permissions,
+        **_connection_extras(workspace, info.name),
     )
+
+
+def _connection_extras(workspace: WorkspacePort, name: str) -> dict[str, Any]:
+    """The connection's refresh schedule and its runs that can resume (after a re-authorise,
+    the person resumes them from here)."""
+    key = connection_key(name).lower()
+    stopped = [
+        run
+        for run in workspace.list_runs(limit=STOPPED_RUNS_SCANNED)
+        if run.connection == name and run.status != "running" and _offers_resume(run)
+    ]
+    return {
+        "schedule": next((s for s in workspace.list_schedules() if s.dataset.lower() == key), None),
+        "stopped_runs": stopped,
+    }
+
+
+def _offers_resume(run: RunView) -> bool:
+    error = getattr(run, "error", None)
+    return error is not None and "resume" in getattr(error, "actions", ())
 
 
 @forms.post("/connections/{name}/test", include_in_schema=False, response_class=HTMLResponse)
@@ -171,7 +206,36 @@ def test_connection(request: Request, name: str, workspace: WorkspaceDep) -> HTM
         connection=info,
         permissions=permissions,
         tested=True,
+        **_connection_extras(workspace, info.name),
     )
+
+
+@forms.post("/connections/{name}/schedule", include_in_schema=False)
+def schedule_connection(
+    name: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    every: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    info = workspace.get_connection(name)
+    every = every.strip()
+    if not every:
+        raise UsageError("Enter how often to refresh: 30m, 1h, 1d or a cron expression.")
+    workspace.set_connection_schedule(info.name, every)
+    session.notify(f"Every data set of {info.name} now refreshes every {every}.", "success")
+    return see_other(f"/connections/{seg(info.name)}")
+
+
+@forms.post("/connections/{name}/schedule/remove", include_in_schema=False)
+def unschedule_connection(
+    name: str, workspace: WorkspaceDep, session: SessionDep
+) -> RedirectResponse:
+    info = workspace.get_connection(name)
+    workspace.remove_schedule(connection_key(info.name))
+    session.notify(
+        f"The data sets of {info.name} are no longer refreshed on a schedule.", "success"
+    )
+    return see_other(f"/connections/{seg(info.name)}")
 
 
 @forms.post("/connections/{name}/reauthorize", include_in_schema=False)
@@ -211,8 +275,11 @@ def confirm_delete(request: Request, name: str, workspace: WorkspaceDep) -> HTML
 
 
 @forms.post("/connections/{name}/delete", include_in_schema=False)
-def delete_connection(name: str, workspace: WorkspaceDep, session: SessionDep) -> RedirectResponse:
+def delete_connection(
+    name: str, workspace: WorkspaceDep, session: SessionDep, field_counts: FieldCountsDep
+) -> RedirectResponse:
     result = workspace.delete_connection(name)
+    field_counts.forget(name)
     level = "success" if result.revoked else "warning"
     session.notify(result.message or f"Connection “{name}” deleted.", level)
     session.wizards.pop(name, None)

@@ -4,6 +4,7 @@ and a read-only SQL box."""
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +12,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
-from sfimport.errors import SfimportError, UsageError
+from sfimport.errors import NotFound, SfimportError, UsageError
+from sfimport.extract.schedule import connection_key, connection_of
 from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
+from sfimport.web.ports import DatasetView, RunView, ScheduleView, WorkspacePort
 from sfimport.web.routes_connections import see_other, seg
 
 router = APIRouter()
@@ -20,6 +23,7 @@ forms = APIRouter(dependencies=[CsrfChecked])
 
 EXPORT_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 PREVIEW_ROWS = 100
+HISTORY_RUNS = 20
 
 
 @router.get("/mydata", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -43,8 +47,32 @@ def dataset_page(request: Request, name: str, workspace: WorkspaceDep) -> HTMLRe
         title=dataset.qualified,
         dataset=dataset,
         preview=workspace.preview(dataset.qualified, limit=PREVIEW_ROWS),
-        runs=workspace.list_runs(dataset=dataset.qualified, limit=20),
+        runs=_history(workspace, dataset),
+        schedules=_schedules_of(workspace, dataset),
     )
+
+
+def _history(workspace: WorkspacePort, dataset: DatasetView) -> list[RunView]:
+    """The data set's runs, newest first.
+
+    The run history names a data set by its short name within the run's folder (the engine
+    keeps ``Folder.Name`` apart as folder and name), so both spellings are asked for and runs
+    of a same-named data set in another folder are left out."""
+    found: dict[str, RunView] = {}
+    for key in (dataset.qualified, dataset.name):
+        for run in workspace.list_runs(dataset=key, limit=HISTORY_RUNS):
+            if run.folder.lower() in ("", dataset.folder.lower()):
+                found.setdefault(run.id, run)
+    ordered = sorted(
+        found.values(), key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC), reverse=True
+    )
+    return ordered[:HISTORY_RUNS]
+
+
+def _schedules_of(workspace: WorkspacePort, dataset: DatasetView) -> list[ScheduleView]:
+    """Schedules that refresh this data set: its own, and its connection's."""
+    keys = {dataset.qualified.lower(), connection_key(dataset.connection).lower()}
+    return [s for s in workspace.list_schedules() if s.dataset.lower() in keys]
 
 
 @forms.post("/mydata/{name}/refresh", include_in_schema=False)
@@ -63,9 +91,32 @@ def schedule(
     dataset = workspace.get_dataset(name)
     every = every.strip()
     if not every:
-        raise UsageError("Enter how often to refresh: 1h, 1d or a cron expression.")
+        raise UsageError("Enter how often to refresh: 30m, 1h, 1d or a cron expression.")
     workspace.set_schedule(dataset.qualified, every)
     session.notify(f"{dataset.qualified} now refreshes every {every}.", "success")
+    return see_other(f"/mydata/{seg(dataset.qualified)}")
+
+
+@forms.post("/mydata/{name}/schedule/remove", include_in_schema=False)
+def remove_schedule(
+    name: str,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    key: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    dataset = workspace.get_dataset(name)
+    listed = {s.dataset: s for s in _schedules_of(workspace, dataset)}
+    if key not in listed:
+        raise NotFound(f"{dataset.qualified} has no schedule '{key}'.")
+    workspace.remove_schedule(key)
+    connection = connection_of(key)
+    if connection is None:
+        session.notify(f"{dataset.qualified} is no longer refreshed on a schedule.", "success")
+    else:
+        session.notify(
+            f"The data sets of connection {connection} are no longer refreshed on a schedule.",
+            "success",
+        )
     return see_other(f"/mydata/{seg(dataset.qualified)}")
 
 

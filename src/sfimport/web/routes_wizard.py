@@ -16,7 +16,14 @@ from starlette.datastructures import FormData
 
 from sfimport.errors import SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
-from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
+from sfimport.web.dependencies import (
+    CsrfChecked,
+    FieldCountsDep,
+    SessionDep,
+    WorkspaceDep,
+    render,
+)
+from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
 from sfimport.web.routes_connections import see_other, seg
 from sfimport.web.sessions import WizardState
@@ -52,6 +59,7 @@ def select_data(
     connection: str,
     workspace: WorkspaceDep,
     session: SessionDep,
+    field_counts: FieldCountsDep,
     q: str = "",
 ) -> HTMLResponse:
     info = workspace.get_connection(connection)
@@ -65,11 +73,10 @@ def select_data(
         step="select",
         connection=info,
         q=q,
-        objects=workspace.list_objects(info.name, search),
         folders=workspace.list_folders(),
         state=state,
         error=None,
-        **_reports(workspace, info.name, search),
+        **_catalog(workspace, field_counts, info.name, search),
     )
 
 
@@ -79,6 +86,7 @@ async def save_selection(
     connection: str,
     workspace: WorkspaceDep,
     session: SessionDep,
+    field_counts: FieldCountsDep,
 ) -> RedirectResponse | HTMLResponse:
     form = await request.form()
     info = workspace.get_connection(connection)
@@ -112,23 +120,32 @@ async def save_selection(
             step="select",
             connection=info,
             q=q,
-            objects=workspace.list_objects(info.name, q.strip() or None),
             folders=workspace.list_folders(),
             state=state,
             error=error,
-            **_reports(workspace, info.name, q.strip() or None),
+            **_catalog(workspace, field_counts, info.name, q.strip() or None),
         )
     state.plan = None
     return see_other(f"/import/{seg(info.name)}/obfuscate")
 
 
-def _reports(workspace: WorkspacePort, connection: str, search: str | None) -> dict[str, Any]:
-    """The reports to list, or why there are none: objects stay importable when the Reports
-    API fails (a user without Run Reports, an org without Reports)."""
+def _catalog(
+    workspace: WorkspacePort, counts: FieldCounts, connection: str, search: str | None
+) -> dict[str, Any]:
+    """The objects with the field counts known (described when a search leaves few), and the
+    reports, or why there are none: objects stay importable when the Reports API fails (a
+    user without Run Reports, an org without Reports)."""
+    objects = workspace.list_objects(connection, search)
+    catalog: dict[str, Any] = {
+        "objects": objects,
+        "field_counts": counts.counts(workspace, connection, objects, describe=search is not None),
+        "describe_limit": counts.limit,
+    }
     try:
-        return {"reports": workspace.list_reports(connection, search), "reports_error": None}
+        catalog |= {"reports": workspace.list_reports(connection, search), "reports_error": None}
     except SfimportError as error:
-        return {"reports": [], "reports_error": error}
+        catalog |= {"reports": [], "reports_error": error}
+    return catalog
 
 
 def _texts(form: FormData, key: str) -> list[str]:
@@ -185,15 +202,17 @@ def obfuscate_data(
     )
 
 
-def _sample_rows(sample: Any) -> list[dict[str, str]]:
-    """Sample rows as column -> how a concealed value looks (a pair reads "shape → value")."""
-    rows: list[dict[str, str]] = []
+def _sample_rows(sample: Any) -> list[dict[str, tuple[str, str]]]:
+    """Sample rows as column -> (a made-up value, how it is stored once concealed)."""
+    rows: list[dict[str, tuple[str, str]]] = []
     for row in sample:
-        shown: dict[str, str] = {}
+        shown: dict[str, tuple[str, str]] = {}
         for column, value in dict(row).items():
-            if isinstance(value, tuple):
-                value = " → ".join(str(v) for v in value if v is not None)
-            shown[str(column)] = "" if value is None else str(value)
+            example, concealed = value if isinstance(value, tuple) else (None, value)
+            shown[str(column)] = (
+                "" if example is None else str(example),
+                "" if concealed is None else str(concealed),
+            )
         rows.append(shown)
     return rows
 

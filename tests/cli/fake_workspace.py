@@ -270,11 +270,6 @@ class FakeWorkspace:
     def list_runs(self, dataset: str | None = None, limit: int = 50) -> list[RunInfo]:
         return [self._run("import", ["Lead"], None)]
 
-    def set_schedule(self, dataset: str, every: str) -> dict[str, str]:
-        if every not in ("1h", "1d"):
-            raise UsageError(f"'{every}' is not an interval or a cron expression.")
-        return {"dataset": dataset, "every": every}
-
     # --- My Data
     def list_datasets(self, folder: str | None = None) -> list[Any]:
         return []

@@ -128,7 +128,7 @@ def test_catalog_commands_find_objects_and_fields(connected: Run) -> None:
     ("args", "says"),
     [
         (["objects", "nobody"], "nobody"),
-        (["import", "demo", "-o", "AccountChangeEvent"], "AccountChangeEvent cannot be imported"),
+        (["import", "demo", "-o", "AccountChangeEvent"], "AccountChangeEvent is not supported"),
         (["import", "demo", "-o", "Lead", "--folder", "../etc"], "'../etc' is not allowed"),
         (["import", "demo", "-o", "Lead", "--start-date", "2024-13-01"], "is not a date"),
         (["import", "demo", "-r", "No Such Report"], "No Such Report"),

@@ -93,15 +93,6 @@ def test_refresh_waiting_for_the_limit_exits_3(invoke: Invoke) -> None:
     assert result.exit_code == 3
 
 
-def test_schedule_accepts_an_interval_and_rejects_nonsense(invoke: Invoke) -> None:
-    result = invoke(["schedule", "Sales.Lead", "--every", "1h"])
-    assert result.exit_code == 0
-    assert "Scheduled Sales.Lead to refresh every 1h." in result.stdout
-    bad = invoke(["schedule", "Sales.Lead", "--every", "often"])
-    assert bad.exit_code == 2
-    assert "'often' is not an interval" in bad.stderr
-
-
 def test_datasets_when_empty_says_how_to_import(invoke: Invoke) -> None:
     result = invoke(["datasets"])
     assert result.exit_code == 0

@@ -1,4 +1,5 @@
-"""The Typer application: global options and the registration of every command group."""
+"""The Typer application: global options; the commands come from :mod:`sfimport.cli.commands`,
+each imported only when it runs."""
 
 from __future__ import annotations
 
@@ -8,16 +9,6 @@ from typing import Annotated
 import typer
 
 from sfimport import __version__
-from sfimport.cli import (
-    catalog_cmd,
-    connections_cmd,
-    demo_cmd,
-    emulator_cmd,
-    import_cmd,
-    mydata_cmd,
-    runs_cmd,
-    serve_cmd,
-)
 from sfimport.cli.context import configure_logging, state_of
 from sfimport.cli.edge import SfimportGroup
 from sfimport.cli.output import EXIT_CODES_HELP
@@ -73,19 +64,6 @@ def _root(
     state.json = state.json or as_json
     state.debug = state.debug or debug
     configure_logging(state.debug)
-
-
-for _group in (
-    connections_cmd,
-    catalog_cmd,
-    import_cmd,
-    mydata_cmd,
-    runs_cmd,
-    serve_cmd,
-    demo_cmd,
-    emulator_cmd,
-):
-    _group.register(app)
 
 
 def main() -> None:

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from typer._click import Context as ClickContext
 
-from sfimport.settings import Settings
-
 if TYPE_CHECKING:
     from sfimport.extract.workspace import Workspace
+    from sfimport.settings import Settings
 
 
 def _real_workspace(settings: Settings) -> Workspace:
@@ -55,6 +54,9 @@ class CliState:
     _err: Console | None = field(default=None, repr=False)
 
     def get_settings(self) -> Settings:
+        # Imported on first use: pydantic-settings costs a tenth of a second at startup.
+        from sfimport.settings import Settings
+
         if self.settings is None:
             self.settings = Settings() if self.home is None else Settings(home=self.home)
         elif self.home is not None and self.settings.home != self.home:

@@ -13,15 +13,16 @@ from typing import Any
 
 import typer
 from typer._click import Context as ClickContext
-from typer.core import TyperGroup
 
+from sfimport.cli.commands import LazyCommandGroup
 from sfimport.cli.context import CliState, state_of
 from sfimport.cli.output import ExitCode, report_error, report_sfimport_error
 from sfimport.errors import SfimportError
 
 
-class SfimportGroup(TyperGroup):
-    """The root command group, whose ``invoke`` maps every failure to an exit code."""
+class SfimportGroup(LazyCommandGroup):
+    """The root command group, whose ``invoke`` maps every failure to an exit code (including
+    failures to load a command's module, which happens inside ``invoke``)."""
 
     # Typer vendors Click: its group's ``invoke`` takes the vendored Click context type.
     def invoke(self, ctx: ClickContext) -> Any:

@@ -1,4 +1,4 @@
-"""My Data: `datasets`, `preview`, `export`, `sql`, `refresh` and `schedule`."""
+"""My Data: `datasets`, `preview`, `export`, `sql` and `refresh`."""
 
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ from sfimport.cli.output import (
     EXIT_CODES_HELP,
     emit_json,
     exit_code_for_status,
-    print_pairs,
     print_table,
     say,
-    to_jsonable,
 )
 from sfimport.cli.progress import progress_listener
 from sfimport.cli.runs_cmd import print_run, run_json
@@ -46,7 +44,6 @@ def register(app: typer.Typer) -> None:
         ("export", export),
         ("sql", sql),
         ("refresh", refresh),
-        ("schedule", schedule),
     ):
         app.command(name, epilog=EXIT_CODES_HELP)(command)
 
@@ -149,32 +146,6 @@ def refresh(
     else:
         print_run(state, result.run)
     raise typer.Exit(exit_code_for_status(result.status))
-
-
-def schedule(
-    ctx: typer.Context,
-    dataset: DatasetName,
-    every: Annotated[
-        str,
-        typer.Option(
-            "--every",
-            metavar="1h|1d|CRON",
-            help="How often: an interval such as 1h or 1d, or a cron expression "
-            "('0 6 * * 1-5'). Refreshes run while 'sfimport serve' or 'demo' is running.",
-        ),
-    ],
-    as_json: JsonFlag = False,
-) -> None:
-    """Refresh a data set on a schedule."""
-    state = command_state(ctx, as_json)
-    info = state.workspace().set_schedule(dataset, every)
-    if state.json:
-        emit_json(state, {"schedule": info})
-        return
-    say(state, f"Scheduled {dataset} to refresh every {every}.")
-    data = to_jsonable(info)
-    if isinstance(data, dict):
-        print_pairs(state, [(str(k), v) for k, v in data.items()])
 
 
 def _format_from_suffix(path: Path) -> str:

@@ -1,17 +1,28 @@
-"""Run history: `sfimport runs`, and how a finished run is shown by `import` and `refresh`."""
+"""Runs: `runs`, `resume` and `resolve`, and how a finished run is shown by every command that
+runs one, with the exact commands that act on its error."""
 
 from __future__ import annotations
 
+import time
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sfimport.cli.context import CliState
 from sfimport.cli.options import JsonFlag, command_state
-from sfimport.cli.output import EXIT_CODES_HELP, emit_json, print_table, say, to_jsonable
+from sfimport.cli.output import (
+    EXIT_CODES_HELP,
+    emit_json,
+    exit_code_for_status,
+    print_table,
+    say,
+    to_jsonable,
+)
+from sfimport.cli.progress import progress_listener
 
 if TYPE_CHECKING:
-    from sfimport.extract.runs import RunInfo
+    from sfimport.extract.runs import ErrorInfo, RunInfo
 
 #: What a person reads for each run status.
 _STATUS_TEXT = {
@@ -22,9 +33,26 @@ _STATUS_TEXT = {
     "failed": "Failed",
 }
 
+#: Seconds between two looks at a run started in the background (`resolve`).
+POLL_INTERVAL = 0.1
+
+RunId = Annotated[
+    str, typer.Argument(metavar="RUN_ID", help="A run's id, as 'sfimport runs' lists it.")
+]
+
+
+class FieldAction(StrEnum):
+    """What to do about a field that went away (the engine's action names, with hyphens)."""
+
+    reimport = "reimport"
+    continue_without_field = "continue-without-field"
+    retry = "retry"
+
 
 def register(app: typer.Typer) -> None:
     app.command("runs", epilog=EXIT_CODES_HELP)(runs)
+    app.command("resume", epilog=EXIT_CODES_HELP)(resume)
+    app.command("resolve", epilog=EXIT_CODES_HELP)(resolve)
 
 
 def runs(
@@ -43,7 +71,7 @@ def runs(
         return
     print_table(
         state,
-        ["Run", "Kind", "Status", "Started", "Finished", "Data sets", "Rows"],
+        ["Run", "Kind", "Status", "Started", "Finished", "Data sets", "Rows", "Next"],
         [
             (
                 r.id,
@@ -53,6 +81,7 @@ def runs(
                 r.finished_at,
                 ", ".join(d.name for d in r.datasets),
                 f"{sum(d.rows for d in r.datasets):,}",
+                "; ".join(next_commands(r)),
             )
             for r in items
         ],
@@ -60,12 +89,115 @@ def runs(
     )
 
 
+def resume(ctx: typer.Context, run_id: RunId, as_json: JsonFlag = False) -> None:
+    """Resume a stopped run where it stopped (interrupted, or waiting for the API limit).
+
+    Data sets already published are not read again; the others continue from their last saved
+    page. Run it after fixing what stopped the run, e.g. re-authorising the connection.
+    """
+    state = command_state(ctx, as_json)
+    if not state.json:
+        state.err.print(f"Resuming run {run_id}...", markup=False, highlight=False)
+    result = state.workspace().resume_run(run_id)
+    _finish(state, result.run)
+
+
+def resolve(
+    ctx: typer.Context,
+    run_id: RunId,
+    action: Annotated[
+        FieldAction,
+        typer.Option(
+            "--action",
+            help="reimport: import the data set afresh with the fields Salesforce has now; "
+            "continue-without-field: keep refreshing without the missing field; retry: read "
+            "it again once the field is back in Salesforce.",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Act on a run stopped by a field that went away in Salesforce.
+
+    Starts a new run and follows it to the end; its id is printed with its result.
+    """
+    state = command_state(ctx, as_json)
+    workspace = state.workspace()
+    new_run = workspace.resolve_field_error(run_id, action.value.replace("-", "_"))
+    if not state.json:
+        state.err.print(f"Started run {new_run} ({action.value}).", markup=False, highlight=False)
+    _finish(state, follow_run(state, new_run))
+
+
+def follow_run(state: CliState, run_id: str) -> RunInfo:
+    """Show the progress of a run going on in the background until it stops running."""
+    workspace = state.workspace()
+    seen = 0
+    with progress_listener(state) as on_event:
+        while True:
+            # Read the status first: events emitted before it stopped are then all listed.
+            run = workspace.get_run(run_id)
+            for event in workspace.run_events(run_id, after=seen):
+                seen = max(seen, event.seq)
+                if on_event is not None:
+                    on_event(event)
+            if run.status != "running":
+                return run
+            time.sleep(POLL_INTERVAL)
+
+
+def _finish(state: CliState, run: RunInfo) -> None:
+    if state.json:
+        emit_json(state, {"run": run_json(run)})
+    else:
+        print_run(state, run)
+    raise typer.Exit(exit_code_for_status(run.status))
+
+
 def run_json(run: RunInfo) -> Any:
-    return to_jsonable(run)
+    data = to_jsonable(run)
+    if isinstance(data, dict):
+        data["next_commands"] = next_commands(run)
+    return data
+
+
+def next_commands(run: RunInfo) -> list[str]:
+    """The commands that act on a stopped run's errors, exactly as a person would type them."""
+    if run.status in ("complete", "running"):
+        return []
+    errors = [run.error, *(d.error for d in run.datasets)]
+    commands: list[str] = []
+    for error in errors:
+        if error is None:
+            continue
+        for action in error.actions:
+            command = _command_for(run, error, action)
+            if command and command not in commands:
+                commands.append(command)
+    return commands
+
+
+def _command_for(run: RunInfo, error: ErrorInfo, action: str) -> str | None:
+    if error.field and action in ("reimport", "retry", "continue_without_field"):
+        return f"sfimport resolve {run.id} --action {action.replace('_', '-')}"
+    if action == "reauthorize":
+        # A connection is authorised when it is made: re-authorising is making it again under
+        # the same name (its data sets and schedules refer to the name).
+        name = _quoted(run.connection)
+        return f"sfimport disconnect {name} && sfimport connect {name}"
+    if action in ("resume", "retry", "reimport"):
+        # Resuming reads again every data set of the run that did not finish.
+        return f"sfimport resume {run.id}"
+    return None
+
+
+def _quoted(text: str) -> str:
+    safe = text and all(c.isalnum() or c in "-_.@" for c in text)
+    return text if safe else "'" + text.replace("'", "'\\''") + "'"
 
 
 def print_run(state: CliState, run: RunInfo) -> None:
-    """A finished run: a row per data set, then its status and any error with its remedy."""
+    """A finished run: a row per data set, its status, any error with its remedy, and the
+    commands that act on it."""
     print_table(
         state,
         ["Data set", "Status", "Rows", "Expected", "Added", "Updated", "Removed", "API calls"],
@@ -84,8 +216,12 @@ def print_run(state: CliState, run: RunInfo) -> None:
         ],
     )
     for d in run.datasets:
-        if d.incomplete_reason:
+        if d.status == "superseded":
+            say(state, f"  {d.name} was left as it is: a later run already brought it up to date.")
+        elif d.incomplete_reason:
             say(state, f"  {d.name} is incomplete: {d.incomplete_reason}")
+        elif d.status == "interrupted" and d.error is not None:
+            say(state, f"  {d.name} was interrupted: {d.error.message}")
     status = _STATUS_TEXT.get(run.status, run.status)
     if run.status == "waiting_for_limit" and run.resume_at is not None:
         status += f" (resumes at {run.resume_at.isoformat(timespec='minutes')})"
@@ -95,3 +231,8 @@ def print_run(state: CliState, run: RunInfo) -> None:
         state.err.print(f"Error{where}: {run.error.message}", markup=False, highlight=False)
         if run.error.remedy:
             state.err.print(f"Fix: {run.error.remedy}", markup=False, highlight=False)
+    commands = next_commands(run)
+    if commands:
+        state.err.print("Next, one of:" if len(commands) > 1 else "Next:", markup=False)
+        for command in commands:
+            state.err.print(f"  {command}", markup=False, highlight=False)

@@ -175,12 +175,20 @@ class ConnectionService:
         self._owner = owner or local_user()
 
     @classmethod
-    def open(cls, settings: Settings, *, http: httpx2.Client | None = None) -> ConnectionService:
-        """The service over the data folder's metadata database and secret key."""
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        http: httpx2.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> ConnectionService:
+        """The service over the data folder's metadata database and secret key; ``sleep`` and
+        ``clock`` are handed to every client it makes (retry pauses, Bulk job deadlines)."""
         store = ConnectionStore(
             create_metadata_engine(settings.metadata_url), SecretBox.from_settings(settings)
         )
-        return cls(settings, store, http=http)
+        return cls(settings, store, http=http, sleep=sleep, clock=clock)
 
     def close(self) -> None:
         if self._owns_http:
@@ -459,6 +467,7 @@ class ConnectionService:
             http=self._http,
             retry=self._retry,
             sleep=self._sleep,
+            clock=self._clock,
             on_usage=_UsageRecorder(self.store, name, self._clock),
         )
 

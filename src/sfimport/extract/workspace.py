@@ -163,7 +163,14 @@ class Workspace:
         # Every Salesforce call passes the gate that keeps running imports within their budget.
         self._gate = ApiGate(transport if transport is not None else httpx2.HTTPTransport())
         self._http = httpx2.Client(transport=self._gate, timeout=DEFAULT_TIMEOUT)
-        self._connections = ConnectionService.open(settings, http=self._http)
+        # The clients' retry pauses use the injected sleep; with an injected clock, their
+        # deadlines and the token-flow expiry follow it too (in seconds).
+        self._connections = ConnectionService.open(
+            settings,
+            http=self._http,
+            sleep=self._sleep,
+            clock=time.monotonic if clock is None else lambda: self._clock().timestamp(),
+        )
         self._clients: dict[str, SalesforceClient] = {}
         self._lock = threading.Lock()
         self._logs: dict[str, EventLog] = {}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,19 @@ Invoke = Callable[..., Result]
 Run = Callable[..., Result]
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def loopback_redirect() -> str:
+    """A redirect URI on a free port: `connect` listens on it (never on 8000, which a running
+    `sfimport demo` or `serve` on this machine may hold)."""
+    return f"http://127.0.0.1:{free_port()}/oauth/callback"
+
+
 @pytest.fixture
 def fake() -> FakeWorkspace:
     return FakeWorkspace()
@@ -52,7 +66,7 @@ def invoke(tmp_path: Path, fake: FakeWorkspace) -> Invoke:
     ) -> Result:
         chosen = fake if workspace is None else workspace
         obj = CliState(
-            settings=Settings(home=tmp_path / "home"),
+            settings=Settings(home=tmp_path / "home", redirect_uri=loopback_redirect()),
             workspace_factory=lambda settings: chosen,
             terminal=terminal,
             owns_workspace=False,
@@ -90,6 +104,7 @@ def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
         production_login_url=base_url,
         client_id=DEMO_CLIENT_ID,
         client_secret=DEMO_CLIENT_SECRET,
+        redirect_uri=loopback_redirect(),
     )
     with Workspace(settings, sleep=lambda s: None) as workspace:
         yield workspace

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sfimport.cli.context import CliState
-from sfimport.cli.oauth_loopback import LoopbackCallback
+from sfimport.cli.oauth_loopback import LoopbackCallback, loopback_target, port_target
 from sfimport.cli.options import ConnectionName, JsonFlag, command_state
 from sfimport.cli.output import (
     EXIT_CODES_HELP,
@@ -59,12 +59,16 @@ def connect(
         float, typer.Option(help="Seconds to wait for the login to finish in the browser.")
     ] = 300.0,
     callback_port: Annotated[
-        int,
+        int | None,
         typer.Option(
-            help="Port of the loopback redirect http://127.0.0.1:PORT/oauth/callback (0: any "
-            "free port). Set it when your Connected App only allows one callback URL."
+            "--callback-port",
+            metavar="PORT",
+            show_default=False,
+            help="Listen for the login redirect on http://127.0.0.1:PORT/oauth/callback instead "
+            "of SFIMPORT_REDIRECT_URI; 0: any free port (only for a Connected App that accepts "
+            "any loopback port).",
         ),
-    ] = 0,
+    ] = None,
     refresh_token: Annotated[
         str | None,
         typer.Option(
@@ -80,7 +84,11 @@ def connect(
 ) -> None:
     """Connect a Salesforce org: log in through the browser, or use a refresh token.
 
-    Afterwards the Salesforce user's permissions are checked and anything missing is listed.
+    The browser login ends with Salesforce redirecting to SFIMPORT_REDIRECT_URI (default
+    http://127.0.0.1:8000/oauth/callback), where this command listens: that exact URL must be one
+    of the Connected App's callback URLs (the same one 'sfimport serve' uses, so stop the web app
+    while connecting here). Afterwards the Salesforce user's permissions are checked and
+    anything missing is listed.
     """
     state = command_state(ctx, as_json)
     workspace = state.workspace()
@@ -117,16 +125,10 @@ def _browser_login(
     login_url: str | None,
     no_browser: bool,
     timeout: float,
-    callback_port: int,
+    callback_port: int | None,
 ) -> Connected:
     workspace = state.workspace()
-    try:
-        loopback = LoopbackCallback(port=callback_port)
-    except OSError as exc:
-        raise UsageError(
-            f"Cannot listen on 127.0.0.1:{callback_port} for the login redirect: {exc.strerror}.",
-            remedy="Choose another --callback-port, or 0 for any free port.",
-        ) from exc
+    loopback = _listen(state, callback_port)
     with loopback:
         pending = workspace.begin_authorization(
             name, sandbox=sandbox, login_url=login_url, redirect_uri=loopback.redirect_uri
@@ -141,13 +143,18 @@ def _browser_login(
         )
         console.print(lead, markup=False)
         console.print(pending.authorize_url, markup=False, highlight=False, soft_wrap=True)
-        console.print(f"Waiting up to {timeout:g} s for the login...", markup=False)
+        console.print(
+            f"Waiting up to {timeout:g} s for the login (answer expected at "
+            f"{loopback.redirect_uri})...",
+            markup=False,
+        )
         result = loopback.wait(timeout)
     if result is None:
         raise SfimportError(
             f"No answer from Salesforce's login page within {timeout:g} seconds.",
-            remedy="Run 'sfimport connect' again and finish the login in the browser, or use "
-            "--refresh-token on a machine without a browser.",
+            remedy=f"Run 'sfimport connect' again and finish the login in the browser. If "
+            f"Salesforce showed redirect_uri_mismatch, add {loopback.redirect_uri} to the "
+            "Connected App's callback URLs. Without a browser, use --refresh-token.",
         )
     if result.state != pending.state and not result.error:
         raise AuthorizationDenied(
@@ -159,6 +166,33 @@ def _browser_login(
         error=result.error,
         error_description=result.error_description,
     )
+
+
+def _listen(state: CliState, callback_port: int | None) -> LoopbackCallback:
+    """The loopback server for the redirect: on SFIMPORT_REDIRECT_URI unless a port is given."""
+    if callback_port is not None:
+        target = port_target(callback_port)
+    else:
+        configured = state.get_settings().redirect_uri
+        found = loopback_target(configured)
+        if found is None:
+            raise UsageError(
+                f"The redirect URI {configured} (SFIMPORT_REDIRECT_URI) is not on this machine, "
+                "so 'sfimport connect' cannot receive Salesforce's answer.",
+                remedy="Add http://127.0.0.1:8000/oauth/callback to the Connected App's callback "
+                "URLs and pass --callback-port 8000, or connect with --refresh-token.",
+            )
+        target = found
+    try:
+        return LoopbackCallback(target)
+    except OSError as exc:
+        where = target.redirect_uri or f"http://127.0.0.1:{target.port}{target.path}"
+        raise UsageError(
+            f"Cannot listen on {where} for the login redirect: {exc.strerror}.",
+            remedy="Stop what uses that port (e.g. 'sfimport serve', which answers the same "
+            "callback: connect from its web page instead), or pass --callback-port with a port "
+            "whose callback URL the Connected App accepts.",
+        ) from exc
 
 
 def connections(ctx: typer.Context, as_json: JsonFlag = False) -> None:

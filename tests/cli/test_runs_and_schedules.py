@@ -12,7 +12,7 @@ import httpx2
 import pytest
 
 from sfimport.extract.workspace import Workspace
-from tests.cli.conftest import Run
+from tests.cli.conftest import ADMIN, Run, mint
 from tests.cli.test_emulator_cli import LimitAfterFirstPage
 
 FIELD = {"object": "Lead", "field": "Rating"}
@@ -167,3 +167,51 @@ def test_a_bad_schedule_is_exit_2_and_says_why(leads: Run) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert says in result.stderr.splitlines()[0], args
     assert json.loads(leads("schedules", "--json").stdout) == {"schedules": []}
+
+
+class RevokedAfterFirstPage:
+    """The real Workspace, with the admin's grant revoked in Salesforce once rows arrived."""
+
+    def __init__(self, workspace: Workspace, base_url: str) -> None:
+        self._workspace = workspace
+        self._base_url = base_url
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._workspace, name)
+
+    def run_import(self, plan: object, on_event: Any = None) -> object:
+        revoked = False
+
+        def listener(event: Any) -> None:
+            nonlocal revoked
+            if not revoked and event.rows_done > 0:
+                revoked = True
+                control(self._base_url, "revoke", {"username": ADMIN})
+            if on_event is not None:
+                on_event(event)
+
+        return self._workspace.run_import(plan, on_event=listener)  # type: ignore[arg-type]
+
+
+def test_a_connection_revoked_mid_run_prints_commands_that_reconnect_and_resume(
+    workspace: Workspace, connected: Run, base_url: str
+) -> None:
+    revoking = RevokedAfterFirstPage(workspace, base_url)
+    stopped = connected(
+        "import", "demo", "-o", "Contact", "-f", "Sales", workspace_factory=lambda s: revoking
+    )
+    assert stopped.exit_code == 1, stopped.output
+    run_id = run_id_of(stopped.stdout)
+    reconnect = "sfimport disconnect demo && sfimport connect demo"
+    assert stopped.stderr.splitlines()[-3:] == [
+        "Next, one of:",
+        f"  {reconnect}",
+        f"  sfimport resume {run_id}",
+    ]
+    # The printed commands, as a person would run them (connect headlessly here).
+    assert connected("disconnect", "demo").exit_code == 0
+    again = connected("connect", "demo", "--refresh-token", "-", input=mint(base_url))
+    assert again.exit_code == 0, again.output
+    resumed = connected("resume", run_id)
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Run {run_id}: Complete." in resumed.stdout

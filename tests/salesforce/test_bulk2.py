@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -212,3 +213,46 @@ def test_an_object_bulk_refuses_is_bulk_unsupported(make_client: ClientFactory) 
     client = make_client(lambda r: json_response(body, 400))
     with pytest.raises(BulkUnsupported):
         client.bulk.create_query_job("SELECT Id FROM CaseStatus")
+
+
+def test_result_streams_hand_on_a_page_while_it_is_still_arriving(
+    make_client: ClientFactory,
+) -> None:
+    sent: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        yield b'"Id"\n'
+        for number in range(1000):
+            sent.append(number)
+            # 4 KB rows: the page (4 MB) is several times the chunk size.
+            yield b'"%s"\n' % (b"x" * 4096)
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        locator = "null" if request.url.params.get("locator") else "L1"
+        return httpx2.Response(200, content=body(), headers={"Sforce-Locator": locator})
+
+    pages = make_client(handler).bulk.result_streams(JOB, max_records=500)
+    first = next(pages)
+    assert first.next_locator == "L1"
+    assert next(first.chunks).startswith(b'"Id"\n')
+    # The page is read as it comes, not held whole before it is handed on.
+    assert len(sent) < 1000
+    assert b"".join(first.chunks).count(b"\n") > 0
+    second = next(pages)
+    assert second.next_locator is None
+    assert len(b"".join(second.chunks).splitlines()) == 1001
+    assert next(pages, None) is None
+
+
+def test_a_connection_lost_in_the_middle_of_a_streamed_page_is_transient(
+    make_client: ClientFactory,
+) -> None:
+    def body() -> Iterator[bytes]:
+        yield b'"Id"\n"001A"\n'
+        raise httpx2.ReadError("connection reset by peer")
+
+    client = make_client(lambda r: httpx2.Response(200, content=body()))
+    pages = client.bulk.result_streams(JOB)
+    page = next(pages)
+    with pytest.raises(TransientError, match="while reading"):
+        b"".join(page.chunks)

@@ -11,6 +11,7 @@ cursor is, about 15 idle minutes).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,7 @@ from sfimport.extract.batches import csv_page_batches, rest_records_batch
 from sfimport.extract.budget import BULK_PAGE_ROWS, REST_PAGE_ROWS
 from sfimport.extract.cursor import select_soql
 from sfimport.extract.plan import PlannedDataset
-from sfimport.salesforce.bulk2 import BulkJob
+from sfimport.salesforce.bulk2 import BulkJob, StreamedPage
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.wire import QueryResult
 
@@ -192,24 +193,14 @@ def _bulk_results(
     resumed: bool,
 ) -> Iterator[pa.RecordBatch]:
     tally.method = "bulk"
+    calls_before = tally.api_calls
     try:
-        for page in client.bulk.result_pages(job, max_records=BULK_PAGE_ROWS, locator=locator):
-            tally.api_calls += 1
-            resumed = False
-            for batch in csv_page_batches(page.data, schema):
-                tally.rows += batch.num_rows
-                yield batch
-            tally.pages += 1
-            tally.position = {
-                "kind": "bulk",
-                "job": job.id,
-                "api_version": job.api_version,
-                "locator": page.next_locator,
-                "done": page.next_locator is None,
-            }
-            on_page(tally)
+        pages = client.bulk.result_streams(job, max_records=BULK_PAGE_ROWS, locator=locator)
+        # closing(): a read stopped part-way gives its connection back at once, not at GC.
+        with closing(pages):
+            yield from _bulk_pages(pages, job, schema, tally, on_page)
     except ResourceNotFound as error:
-        if resumed:
+        if resumed and tally.api_calls == calls_before:
             # The job of an earlier attempt was deleted (or expired) in the org.
             raise RestartRead(str(error)) from error
         _delete_quietly(client, job, tally)
@@ -220,6 +211,31 @@ def _bulk_results(
             _delete_quietly(client, job, tally)
         raise
     _delete_quietly(client, job, tally)
+
+
+def _bulk_pages(
+    pages: Iterator[StreamedPage],
+    job: BulkJob,
+    schema: pa.Schema,
+    tally: Tally,
+    on_page: PageCallback,
+) -> Iterator[pa.RecordBatch]:
+    for page in pages:
+        tally.api_calls += 1
+        # The page is parsed as it arrives (never held whole); it counts as read, and its
+        # position is recorded, only once its last batch is handed on.
+        for batch in csv_page_batches(page.chunks, schema):
+            tally.rows += batch.num_rows
+            yield batch
+        tally.pages += 1
+        tally.position = {
+            "kind": "bulk",
+            "job": job.id,
+            "api_version": job.api_version,
+            "locator": page.next_locator,
+            "done": page.next_locator is None,
+        }
+        on_page(tally)
 
 
 def resumable(error: SfimportError) -> bool:

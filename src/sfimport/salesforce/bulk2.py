@@ -8,7 +8,7 @@ results requested with another version.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -63,6 +63,16 @@ class ResultPage:
     #: ``Sforce-NumberOfRecords`` of this page, when Salesforce sent it.
     number_of_records: int | None
     #: The locator of the next page, or None on the last page.
+    next_locator: str | None
+
+
+@dataclass(frozen=True)
+class StreamedPage:
+    """One page of a job's results whose CSV body (header row included) is still arriving."""
+
+    #: The body as it arrives; read to the end before the next page is requested.
+    chunks: Iterator[bytes]
+    number_of_records: int | None
     next_locator: str | None
 
 
@@ -168,16 +178,50 @@ class BulkApi:
             response = self._client.request(
                 "GET", path, params=params or None, headers={"Accept": "text/csv"}
             )
-            count_header = response.headers.get("Sforce-NumberOfRecords", "")
-            next_locator = response.headers.get("Sforce-Locator")
-            # Sforce-Locator is the string "null" on the last page; a missing header ends too.
-            if not next_locator or next_locator.strip() == "null":
-                next_locator = None
+            next_locator = _next_locator(response.headers.get("Sforce-Locator"))
             yield ResultPage(
                 data=response.content,
-                number_of_records=int(count_header) if count_header.strip().isdigit() else None,
+                number_of_records=_record_count(response.headers),
                 next_locator=next_locator,
             )
+            if next_locator is None:
+                return
+            if next_locator in seen:
+                raise SalesforceError(f"Salesforce repeated the result locator of job {job.id}.")
+            seen.add(next_locator)
+            current = next_locator
+
+    def result_streams(
+        self,
+        job: BulkJob,
+        *,
+        max_records: int | None = None,
+        locator: str | None = None,
+    ) -> Generator[StreamedPage, None, None]:
+        """Like :meth:`result_pages`, but each page's body arrives as chunks while it is read,
+        so a page is never held whole. Read a page's ``chunks`` to the end before asking for
+        the next page: the next request is sent only then, and the previous body is closed."""
+        # client.py imports this module: import its body reader when first needed.
+        from sfimport.salesforce.client import body_chunks
+
+        path = f"{self._job_path(job)}/results"
+        current = locator
+        seen: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {}
+            if current:
+                params["locator"] = current
+            if max_records:
+                params["maxRecords"] = max_records
+            with self._client.stream(
+                "GET", path, params=params or None, headers={"Accept": "text/csv"}
+            ) as response:
+                next_locator = _next_locator(response.headers.get("Sforce-Locator"))
+                yield StreamedPage(
+                    chunks=body_chunks(response),
+                    number_of_records=_record_count(response.headers),
+                    next_locator=next_locator,
+                )
             if next_locator is None:
                 return
             if next_locator in seen:
@@ -198,6 +242,18 @@ class BulkApi:
         if isinstance(job, str):
             return self._client.data_path(f"jobs/query/{job}")
         return self._client.data_path(f"jobs/query/{job.id}", api_version=job.api_version)
+
+
+def _next_locator(header: str | None) -> str | None:
+    # Sforce-Locator is the string "null" on the last page; a missing header ends too.
+    if not header or header.strip() == "null":
+        return None
+    return header
+
+
+def _record_count(headers: Mapping[str, str]) -> int | None:
+    count = headers.get("Sforce-NumberOfRecords", "")
+    return int(count) if count.strip().isdigit() else None
 
 
 def _job_info(body: object) -> BulkJobInfo:

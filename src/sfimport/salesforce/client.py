@@ -12,7 +12,8 @@ import json as jsonlib
 import random as random_module
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -156,6 +157,38 @@ class SalesforceClient:
         connections, and transient failures while refreshing the token. Never retried:
         anything Salesforce refused for a reason that a retry cannot change.
         """
+        return self._send(
+            method, path, params=params, json=json, headers=headers, known_fields=known_fields
+        )
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Iterator[httpx2.Response]:
+        """Like :meth:`request` (same retries until the answer's headers arrive), but the 2xx
+        body is left unread: take it with :func:`body_chunks`; the response closes on exit."""
+        response = self._send(method, path, params=params, headers=headers, stream=True)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        known_fields: Collection[str] = (),
+        stream: bool = False,
+    ) -> httpx2.Response:
         url = self.url(path)
         content = None if json is None else jsonlib.dumps(json).encode("utf-8")
         all_headers = {"Accept": "application/json", **(headers or {})}
@@ -168,14 +201,20 @@ class SalesforceClient:
                 self._wait_before_retry(attempt - 1, method, path, last_error, retry_after)
                 retry_after = None
             try:
-                response = self._http.request(
+                outgoing = self._http.build_request(
                     method,
                     url,
                     params=dict(params) if params else None,
                     content=content,
                     headers=all_headers,
-                    auth=self._auth,
                 )
+                response = self._http.send(outgoing, auth=self._auth, stream=stream)
+                if stream and not response.is_success:
+                    # An error answer is small and read whole, to be mapped like any other.
+                    try:
+                        response.read()
+                    finally:
+                        response.close()
             except _RETRYABLE_TRANSPORT_ERRORS as exc:
                 last_error = TransientError(
                     f"The connection to Salesforce failed ({type(exc).__name__}): "
@@ -299,4 +338,16 @@ def _json_body(response: httpx2.Response) -> Any:
     except ValueError as exc:
         raise SalesforceError(
             f"Salesforce sent a response that is not JSON ({response.headers.get('Content-Type')})."
+        ) from exc
+
+
+def body_chunks(response: httpx2.Response, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """The (decompressed) body of a streamed response as it arrives; a connection lost part-way
+    is a :class:`~sfimport.errors.TransientError`, like one lost before the answer."""
+    try:
+        yield from response.iter_bytes(chunk_size)
+    except _RETRYABLE_TRANSPORT_ERRORS as exc:
+        raise TransientError(
+            f"The connection to Salesforce failed while reading an answer "
+            f"({type(exc).__name__}): {redact(str(exc)) or 'no details'}"
         ) from exc

@@ -31,6 +31,7 @@ from sfimport.extract.batches import csv_page_batches, rest_records_batch
 from sfimport.extract.budget import BULK_PAGE_ROWS, REST_PAGE_ROWS
 from sfimport.extract.cursor import select_soql
 from sfimport.extract.plan import PlannedDataset
+from sfimport.extract.prefetch import read_ahead
 from sfimport.salesforce.bulk2 import BulkJob, StreamedPage
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.wire import QueryResult
@@ -195,7 +196,9 @@ def _bulk_results(
     tally.method = "bulk"
     calls_before = tally.api_calls
     try:
-        pages = client.bulk.result_streams(job, max_records=BULK_PAGE_ROWS, locator=locator)
+        pages = read_ahead(
+            client.bulk.result_streams(job, max_records=BULK_PAGE_ROWS, locator=locator)
+        )
         # closing(): a read stopped part-way gives its connection back at once, not at GC.
         with closing(pages):
             yield from _bulk_pages(pages, job, schema, tally, on_page)

@@ -7,9 +7,10 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import httpx2
 import pytest
 
-from sfimport.errors import NotSupportedObject, UsageError
+from sfimport.errors import NotSupportedObject, SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
@@ -156,3 +157,26 @@ def test_object_bulk_refuses_is_read_through_rest_instead(
     assert result.status == "complete"
     assert result.run.datasets[0].method == "rest"
     assert workspace.get_dataset("Sales.Contact").row_count == 10
+
+
+class _ClosingTransport(httpx2.MockTransport):
+    def __init__(self) -> None:
+        super().__init__(lambda request: httpx2.Response(500))
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_workspace_that_cannot_be_built_closes_the_http_it_opened(tmp_path: Path) -> None:
+    transport = _ClosingTransport()
+    settings = Settings(home=tmp_path, secret_key="not a key")
+    with pytest.raises(SfimportError):
+        Workspace(settings, transport=transport)
+    assert transport.closed
+
+
+def test_closing_a_workspace_closes_its_http(tmp_path: Path) -> None:
+    transport = _ClosingTransport()
+    Workspace(Settings(home=tmp_path), transport=transport).close()
+    assert transport.closed

@@ -165,12 +165,17 @@ class Workspace:
         self._http = httpx2.Client(transport=self._gate, timeout=DEFAULT_TIMEOUT)
         # The clients' retry pauses use the injected sleep; with an injected clock, their
         # deadlines and the token-flow expiry follow it too (in seconds).
-        self._connections = ConnectionService.open(
-            settings,
-            http=self._http,
-            sleep=self._sleep,
-            clock=time.monotonic if clock is None else lambda: self._clock().timestamp(),
-        )
+        try:
+            self._connections = ConnectionService.open(
+                settings,
+                http=self._http,
+                sleep=self._sleep,
+                clock=time.monotonic if clock is None else lambda: self._clock().timestamp(),
+            )
+        except BaseException:
+            # A workspace that could not be built closes what it opened (e.g. a bad key).
+            self._http.close()
+            raise
         self._clients: dict[str, SalesforceClient] = {}
         self._lock = threading.Lock()
         self._logs: dict[str, EventLog] = {}

@@ -247,3 +247,20 @@ def test_a_scaled_object_is_served_whole_over_several_pages() -> None:
     assert [len(rows) - 1 for rows, _ in result] == [50_000] * 4
     ids = [row[0] for rows, _ in result for row in rows[1:]]
     assert len(set(ids)) == 200_000 == org.tables["Account"].num_rows
+
+
+def test_an_ordered_page_keeps_its_order_when_its_rows_span_a_contiguous_range() -> None:
+    # Four new rows sit next to each other in storage; ORDER BY Name permutes them inside
+    # that range, so the page must follow the sort, not the storage order.
+    http = Http(fresh_org())
+    http.post("/__emulator__/bulk", json={"delay_seconds": 0})
+    names = ["zz-order-a", "zz-order-c", "zz-order-b", "zz-order-d"]
+    inserted = http.post(
+        "/__emulator__/records/Account", json={"insert": [{"Name": n} for n in names]}
+    )
+    assert inserted.status_code == 200, inserted.text
+    token = http.token()
+    soql = "SELECT Name FROM Account WHERE Name LIKE 'zz-order-%' ORDER BY Name"
+    job = create(http, token, soql).json()
+    ((rows, _),) = pages(http, token, job["id"])
+    assert [row[0] for row in rows[1:]] == sorted(names)

@@ -95,8 +95,11 @@ def _values(scope: QueryScope, sobject: str, indices: pa.Array, item: Resolved) 
         and item.field.name in table.column_names
         and item.field.type not in COMPOUND_TYPES
     ):
-        first, last = indices[0].as_py(), indices[len(indices) - 1].as_py()
-        if last - first + 1 == len(indices):
+        # Only a run in storage order may be sliced: ORDER BY can permute rows inside a range
+        # whose ends happen to match (first + n - 1 == last) without being consecutive.
+        positions = np.asarray(indices.to_numpy(zero_copy_only=False))
+        if len(positions) == 1 or bool(np.all(np.diff(positions) == 1)):
+            first = int(positions[0])
             return table[item.field.name].slice(first, len(indices)).combine_chunks()
     return column(scope, sobject, indices, item.hops, item.field)
 

@@ -181,7 +181,8 @@ def test_daily_limit_exhausts_then_resets_the_next_day() -> None:
     assert error_of(refused) == (403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     assert refused.headers["Sforce-Limit-Info"] == "api-usage=5/5"
     http.post("/__emulator__/clock", json={"advance_seconds": 86400})
-    again = http.get(f"{V}/limits", token=token)
+    # A day idle ends the session too: the client comes back with a fresh token.
+    again = http.get(f"{V}/limits", token=http.token())
     assert again.status_code == 200 and again.headers["Sforce-Limit-Info"] == "api-usage=1/5"
     assert again.json()["DailyApiRequests"]["Remaining"] == 4
 

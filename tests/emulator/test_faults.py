@@ -209,8 +209,8 @@ def test_expired_query_locators_fail_rest_and_bulk_paging(http: Http) -> None:
 def test_inserts_updates_and_deletes_move_system_modstamp_for_incremental_reads(
     http: Http,
 ) -> None:
-    token = http.token()
     http.post("/__emulator__/clock", json={"set": "2026-03-05T09:00:00Z"})
+    token = http.token()
     inserted = http.post(
         "/__emulator__/records/Contact",
         json={"insert": [{"LastName": "Newman", "FirstName": "Nia", "Email": "nia@example.com"}]},

@@ -298,3 +298,48 @@ def test_userinfo_and_the_sandbox_flag() -> None:
     production = Http(fresh_org())
     body = production.query("SELECT IsSandbox FROM Organization", production.token()).json()
     assert body["records"][0]["IsSandbox"] is False
+
+
+def _refresh(http: Http, refresh_token: str) -> dict:
+    response = http.post(
+        "/services/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_an_idle_session_expires_after_two_hours_and_a_refresh_restores_access() -> None:
+    http = Http(fresh_org())
+    minted = http.post("/__emulator__/tokens", json={"username": ADMIN}).json()
+    token = minted["access_token"]
+    http.post("/__emulator__/clock", json={"advance_seconds": 2 * 3600 - 60})
+    assert http.get(f"{V}/sobjects", token=token).status_code == 200
+    # Each use extends the session: another 119 idle minutes are still fine.
+    http.post("/__emulator__/clock", json={"advance_seconds": 2 * 3600 - 60})
+    assert http.get(f"{V}/limits", token=token).status_code == 200
+    http.post("/__emulator__/clock", json={"advance_seconds": 2 * 3600 + 1})
+    expired = http.get(f"{V}/sobjects", token=token)
+    assert error_of(expired) == (401, "INVALID_SESSION_ID", "Session expired or invalid")
+    assert expired.headers["WWW-Authenticate"] == "Token"
+    # Bulk and identity say the same; the refresh token itself does not expire.
+    assert error_of(http.get(f"{V}/jobs/query", token=token))[1] == "INVALID_SESSION_ID"
+    org_id, user_id = minted["id"].rsplit("/", 2)[-2:]
+    assert http.get(f"/id/{org_id}/{user_id}", token=token).status_code == 403
+    fresh = _refresh(http, minted["refresh_token"])["access_token"]
+    assert http.get(f"{V}/sobjects", token=fresh).status_code == 200
+
+
+def test_the_session_timeout_is_set_through_the_control_api() -> None:
+    http = Http(fresh_org())
+    answer = http.post("/__emulator__/session", json={"timeout_seconds": 900})
+    assert answer.status_code == 200, answer.text
+    token = http.token()
+    http.post("/__emulator__/clock", json={"advance_seconds": 901})
+    assert error_of(http.get(f"{V}/sobjects", token=token))[0] == 401
+    assert http.post("/__emulator__/session", json={"timeout_seconds": 0}).status_code == 400

@@ -10,6 +10,8 @@ Control API (JSON, no auth, never called by the product; answers 400 `{"error"}`
 - `POST /__emulator__/tokens {"username"}`: a token response (access + refresh token).
 - `POST /__emulator__/clock {"advance_seconds": N} | {"set": "2026-03-05T10:00:00Z"}`.
 - `POST /__emulator__/limits {"max": N, "remaining": M}`: the DailyApiRequests allowance.
+- `POST /__emulator__/session {"timeout_seconds": 7200}`: the session timeout; an access token
+  unused for longer answers 401 INVALID_SESSION_ID (each use extends it; default 2 hours).
 - `GET /__emulator__/state`: API calls, open cursors, tokens.
 - `POST /__emulator__/revoke {"username"}`: revoke the user's tokens (refresh -> 400
   invalid_grant, calls -> 401 INVALID_SESSION_ID).

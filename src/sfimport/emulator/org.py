@@ -41,6 +41,8 @@ from sfimport.emulator.schema import (
 from sfimport.emulator.soql import parse
 
 CURSOR_IDLE_SECONDS = 15 * 60
+# An org's session timeout (Setup > Session Settings), 2 hours unless the admin changes it.
+SESSION_TIMEOUT_SECONDS = 2 * 3600
 # The /limits entries of a Developer Edition org and their maxima (DailyApiRequests is live).
 DEVELOPER_EDITION_LIMITS: Mapping[str, int] = {
     "AnalyticsExternalDataSizeMB": 40960,
@@ -216,6 +218,7 @@ class AccessToken:
     user_id: str
     refresh_token: str | None
     issued: datetime
+    last_used: datetime
 
 
 @dataclass
@@ -275,6 +278,7 @@ class Org:
         self.codes: dict[str, AuthorizationCode] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.access_tokens: dict[str, AccessToken] = {}
+        self.session_timeout_seconds: float = SESSION_TIMEOUT_SECONDS
         self.cursors: dict[str, Cursor] = {}
         self._cursor_serial = 0
         self.calls_by_user: dict[str, int] = {}
@@ -312,7 +316,11 @@ class Org:
     # --- API access -----------------------------------------------------------------------
 
     def authenticate(self, authorization: str | None) -> User:
-        """The user behind `Authorization: Bearer <token>` (or OAuth <token>), else 401."""
+        """The user behind `Authorization: Bearer <token>` (or OAuth <token>), else 401.
+
+        Access tokens carry no expiry of their own: the session behind one dies after the org's
+        session timeout without use, and each use extends it (clients refresh on the 401).
+        """
         if not authorization:
             raise invalid_session()
         scheme, _, token = authorization.partition(" ")
@@ -321,6 +329,11 @@ class Org:
         grant = self.access_tokens.get(token.strip())
         if grant is None:
             raise invalid_session()
+        now = self.clock.now()
+        if (now - grant.last_used).total_seconds() > self.session_timeout_seconds:
+            del self.access_tokens[token.strip()]
+            raise invalid_session()
+        grant.last_used = max(grant.last_used, now)
         return self.users[grant.user_id]
 
     def begin_api_call(self, user: User) -> None:
@@ -612,7 +625,7 @@ class Org:
     ) -> TokenGrant:
         token = f"{self.org_id[:15]}!AQ" + secrets.token_urlsafe(72)
         now = self.clock.now()
-        self.access_tokens[token] = AccessToken(user.id, refresh, now)
+        self.access_tokens[token] = AccessToken(user.id, refresh, now, now)
         issued = int(now.timestamp() * 1000)
         return TokenGrant(user, token, refresh if include_refresh else None, scopes, issued)
 
@@ -660,6 +673,7 @@ class Org:
             "access_tokens": len(self.access_tokens),
             "refresh_tokens": len(self.refresh_tokens),
             "is_sandbox": self.is_sandbox,
+            "session_timeout_seconds": self.session_timeout_seconds,
         }
 
 

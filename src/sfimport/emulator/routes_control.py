@@ -35,7 +35,7 @@ def _bad(message: str) -> Response:
 
 
 def control_routes(org: Org) -> list[BaseRoute]:
-    """POST tokens, POST clock, POST limits, GET state."""
+    """POST tokens, POST clock, POST limits, GET state, POST session."""
 
     async def tokens(request: Request) -> Response:
         body = await _json(request)
@@ -67,9 +67,18 @@ def control_routes(org: Org) -> list[BaseRoute]:
     async def state(request: Request) -> Response:
         return JSONResponse(org.state())
 
+    async def session(request: Request) -> Response:
+        body = await _json(request)
+        timeout = body.get("timeout_seconds")
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            return _bad("send timeout_seconds > 0")
+        org.session_timeout_seconds = float(timeout)
+        return JSONResponse(org.state())
+
     return [
         Route(f"{PREFIX}/tokens", tokens, methods=["POST"]),
         Route(f"{PREFIX}/clock", clock, methods=["POST"]),
         Route(f"{PREFIX}/limits", limits, methods=["POST"]),
         Route(f"{PREFIX}/state", state, methods=["GET"]),
+        Route(f"{PREFIX}/session", session, methods=["POST"]),
     ]

@@ -49,9 +49,9 @@ def _authorize(
 
 
 def _log_in_and_decide(
-    http: Http, decision: str, password: str = "demo-admin-1"
+    http: Http, decision: str, password: str = "demo-admin-1", scope: str = "api refresh_token id"
 ) -> dict[str, list[str]]:
-    request_id = _request_id(_authorize(http))
+    request_id = _request_id(_authorize(http, scope=scope))
     consent = http.post(
         "/services/oauth2/authorize",
         data={"oauth_request": request_id, "step": "login", "username": ADMIN, "pw": password},
@@ -343,3 +343,24 @@ def test_the_session_timeout_is_set_through_the_control_api() -> None:
     http.post("/__emulator__/clock", json={"advance_seconds": 901})
     assert error_of(http.get(f"{V}/sobjects", token=token))[0] == 401
     assert http.post("/__emulator__/session", json={"timeout_seconds": 0}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("scope", "gets_refresh_token"),
+    [
+        ("full", False),
+        ("api id", False),
+        ("full refresh_token", True),
+        ("api offline_access", True),
+    ],
+)
+def test_a_refresh_token_comes_only_with_the_refresh_token_or_offline_access_scope(
+    scope: str, gets_refresh_token: bool
+) -> None:
+    # "full" covers every other scope yet never returns a refresh token by itself.
+    http = Http(fresh_org())
+    query = _log_in_and_decide(http, "allow", scope=scope)
+    status, body = _exchange(http, query["code"][0])
+    assert status == 200
+    assert ("refresh_token" in body) is gets_refresh_token
+    assert body["scope"] == scope

@@ -615,7 +615,8 @@ class Org:
     def grant_tokens(self, user: User, scopes: Sequence[str]) -> TokenGrant:
         """Fresh access token, plus a refresh token when the scopes ask for one."""
         refresh = None
-        if "refresh_token" in scopes or "offline_access" in scopes or "full" in scopes:
+        # `full` encompasses every other scope but still returns no refresh token on its own.
+        if "refresh_token" in scopes or "offline_access" in scopes:
             refresh = "5Aep861" + secrets.token_urlsafe(64)
             self.refresh_tokens[refresh] = RefreshToken(user.id, self.app.client_id, tuple(scopes))
         return self._access(user, refresh, tuple(scopes), include_refresh=True)

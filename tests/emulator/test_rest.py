@@ -296,3 +296,13 @@ def test_scale_changes_one_object_and_leaves_the_others_alone() -> None:
     assert scaled.tables["Lead"].num_rows == 50
     assert base.tables["Lead"].num_rows == DEFAULT_ROWS["Lead"]
     assert scaled.tables["Case"].equals(base.tables["Case"])
+
+
+@pytest.mark.parametrize("resource", ["sobjects", "query?q=SELECT+Id+FROM+Account", "jobs/query"])
+def test_a_retired_version_is_gone_and_a_version_newer_than_the_org_is_not_found(
+    http: Http, admin_token: str, resource: str
+) -> None:
+    retired = http.get(f"/services/data/v30.0/{resource}", token=admin_token)
+    assert error_of(retired)[:2] == (410, "GONE")
+    too_new = http.get(f"/services/data/v67.0/{resource}", token=admin_token)
+    assert error_of(too_new) == (404, "NOT_FOUND", "The requested resource does not exist")

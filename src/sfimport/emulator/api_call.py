@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sfimport.emulator.errors import SalesforceApiError, not_found
+from sfimport.emulator.errors import SalesforceApiError, not_found, retired_version
 from sfimport.emulator.org import Org, User
 from sfimport.emulator.responses import api_error_response
 from sfimport.emulator.routes_rest import NEWEST_VERSION, OLDEST_VERSION
@@ -27,7 +27,7 @@ def api_version(segment: str) -> str:
         raise not_found()
     number = int(match.group(1))
     if number < OLDEST_VERSION:
-        raise SalesforceApiError(410, "NOT_FOUND", "The requested resource does not exist")
+        raise retired_version()
     if number > NEWEST_VERSION:
         raise not_found()
     return f"{number}.0"

@@ -31,3 +31,12 @@ def invalid_session() -> SalesforceApiError:
 def not_found() -> SalesforceApiError:
     """The 404 for an unknown resource or an object the user cannot see."""
     return SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def retired_version() -> SalesforceApiError:
+    """The 410 for a retired API version (a version newer than the org is a plain 404).
+
+    The `GONE` code is what real orgs answered when v20 and older were retired; clients that
+    map by errorCode (restforce) met it as a new code.
+    """
+    return SalesforceApiError(410, "GONE", "The requested resource does not exist")

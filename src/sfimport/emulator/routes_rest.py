@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sfimport.emulator.errors import SalesforceApiError, not_found
+from sfimport.emulator.errors import SalesforceApiError, not_found, retired_version
 from sfimport.emulator.org import DEFAULT_BATCH_SIZE, Org, User
 from sfimport.emulator.responses import api_error_response, base_url, json_response
 
@@ -178,7 +178,7 @@ def rest_routes(org: Org) -> list[BaseRoute]:
             number = int(match.group(1))
             if number < OLDEST_VERSION:
                 # Retired versions are gone (410); versions the org does not know yet are 404.
-                raise SalesforceApiError(410, "NOT_FOUND", "The requested resource does not exist")
+                raise retired_version()
             if number > NEWEST_VERSION:
                 raise not_found()
             user = org.authenticate(request.headers.get("authorization"))

@@ -195,3 +195,21 @@ def test_control_api_sets_the_allowance(http: Http) -> None:
     status, code, _ = error_of(org_http.get(f"{V}/sobjects", token=token))
     assert (status, code) == (403, "REQUEST_LIMIT_EXCEEDED")
     assert org_http.get("/__emulator__/state").json()["api_requests"]["used"] == 100
+
+
+def test_an_unencoded_plus_in_a_datetime_literal_is_a_caret_formatted_lexer_error(
+    http: Http,
+) -> None:
+    # The "+" of +0000 sent unencoded arrives as a space; real orgs point at it like this:
+    # "...\nERROR at Row:1:Column:106\nline 1:106 no viable alternative at character ' '".
+    soql = "SELECT Id FROM Account WHERE SystemModstamp = 2020-03-17T21:04:32.000 0000"
+    where = soql.index(" 0000")
+    status, code, message = error_of(http.query(soql, http.token()))
+    assert (status, code) == (400, "MALFORMED_QUERY")
+    lines = message.split("\n")
+    assert lines[:2] == ["", soql]
+    assert lines[2] == " " * (where - 1) + "^"
+    assert lines[3:] == [
+        f"ERROR at Row:1:Column:{where}",
+        f"line 1:{where} no viable alternative at character ' '",
+    ]

@@ -150,6 +150,27 @@ def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiE
     )
 
 
+def _lexer_error(soql: str, where: int) -> SalesforceApiError:
+    """A character no token starts with, e.g. the space an unencoded `+` becomes in a URL.
+
+    Real orgs report the lexer's 0-based position both as `line r:c` and as the caret block's
+    Column (one less than the 1-based Column of parser errors), the caret under that column.
+    """
+    line_start = soql.rfind("\n", 0, where) + 1
+    line_end = soql.find("\n", where)
+    line = soql[line_start : line_end if line_end >= 0 else len(soql)].rstrip()
+    row = soql.count("\n", 0, where) + 1
+    column = where - line_start
+    char = soql[where] if where < len(soql) else "<EOF>"
+    caret = " " * max(column - 1, 0) + "^"
+    return SalesforceApiError(
+        400,
+        "MALFORMED_QUERY",
+        f"\n{line}\n{caret}\nERROR at Row:{row}:Column:{column}\n"
+        f"line {row}:{column} no viable alternative at character '{char}'",
+    )
+
+
 def tokenize(soql: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
@@ -157,12 +178,7 @@ def tokenize(soql: str) -> list[Token]:
         match = _TOKEN.match(soql, position)
         if match is None or match.lastgroup == "baddatetime":
             where = position if match is None else match.end()
-            char = soql[where] if where < len(soql) else "<EOF>"
-            raise SalesforceApiError(
-                400,
-                "MALFORMED_QUERY",
-                f"line 1:{where} no viable alternative at character '{char}'",
-            )
+            raise _lexer_error(soql, where)
         kind = str(match.lastgroup)
         if kind != "ws":
             tokens.append(Token(kind, match.group(), position))

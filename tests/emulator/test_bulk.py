@@ -211,6 +211,11 @@ def test_a_failed_job_reports_its_error_message(bulk: Http) -> None:
             "INVALIDENTITY",
             "Entity 'Attachment' is not supported by the Bulk API.",
         ),
+        (
+            "SELECT FIELDS(STANDARD) FROM Contact",
+            "API_ERROR",
+            "FIELDS() is not supported in Bulk Query",
+        ),
     ],
 )
 def test_bulk_refuses_compound_fields_and_unsupported_objects(

@@ -306,3 +306,41 @@ def test_a_retired_version_is_gone_and_a_version_newer_than_the_org_is_not_found
     assert error_of(retired)[:2] == (410, "GONE")
     too_new = http.get(f"/services/data/v67.0/{resource}", token=admin_token)
     assert error_of(too_new) == (404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def _describe_names(http: Http, token: str, sobject: str) -> list[str]:
+    fields = http.get(f"{V}/sobjects/{sobject}/describe", token=token).json()["fields"]
+    return [f["name"] for f in fields]
+
+
+def test_fields_standard_selects_every_visible_standard_field_without_a_limit(
+    http: Http, admin_token: str
+) -> None:
+    body = http.query("SELECT FIELDS(STANDARD) FROM Account", admin_token).json()
+    assert body["totalSize"] > 0
+    names = _describe_names(http, admin_token, "Account")
+    record = body["records"][0]
+    assert list(record)[1:] == [n for n in names if not n.endswith(("__c", "__s"))]
+
+
+def test_fields_all_and_custom_need_a_limit_of_at_most_200(http: Http, admin_token: str) -> None:
+    for soql in ("SELECT FIELDS(ALL) FROM Invoice__c", "SELECT FIELDS(CUSTOM) FROM Invoice__c"):
+        for tail in ("", " LIMIT 201"):
+            status, code, message = error_of(http.query(soql + tail, admin_token))
+            assert (status, code) == (400, "MALFORMED_QUERY")
+            assert message.endswith("The SOQL FIELDS function must have a LIMIT of at most 200")
+    names = _describe_names(http, admin_token, "Invoice__c")
+    every = http.query("SELECT FIELDS(ALL) FROM Invoice__c LIMIT 200", admin_token).json()
+    assert list(every["records"][0])[1:] == names
+    custom = http.query("SELECT Id, FIELDS(CUSTOM) FROM Invoice__c LIMIT 3", admin_token).json()
+    assert list(custom["records"][0])[1:] == ["Id", *[n for n in names if n.endswith("__c")]]
+
+
+def test_a_field_selected_twice_is_a_duplicate_field_error(http: Http, admin_token: str) -> None:
+    status, code, message = error_of(
+        http.query("SELECT Name, FIELDS(STANDARD) FROM Account", admin_token)
+    )
+    # As the FIELDS() documentation shows it: INVALID_FIELD, no caret block.
+    assert (status, code, message) == (400, "INVALID_FIELD", "duplicate field selected: Name")
+    status, code, message = error_of(http.query("SELECT Id, Name, id FROM Account", admin_token))
+    assert (status, code, message) == (400, "INVALID_FIELD", "duplicate field selected: Id")

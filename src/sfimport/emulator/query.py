@@ -161,6 +161,31 @@ def resolve(scope: QueryScope, query: Query, sobject: ObjectSpec, path: FieldPat
     return Resolved(path, tuple(hops), final, tuple(names))
 
 
+def _selection(scope: QueryScope, query: Query, sobject: ObjectSpec) -> tuple[Resolved, ...]:
+    """The SELECT list resolved in order, FIELDS() expanded to the fields the user can see."""
+    items: list[Resolved] = []
+    sets = list(query.field_sets)
+    for index in range(len(query.fields) + 1):
+        while sets and sets[0].index == index:
+            kind = sets.pop(0).kind
+            for spec in scope.fields(sobject):
+                if kind == "ALL" or (kind == "CUSTOM") == spec.custom:
+                    path = FieldPath((spec.name,), query.sobject_position)
+                    items.append(Resolved(path, (), spec, (spec.name,)))
+        if index < len(query.fields):
+            items.append(resolve(scope, query, sobject, query.fields[index]))
+    seen: set[str] = set()
+    for item in items:
+        key = ".".join(item.names).lower()
+        if key in seen:
+            # Unlike other SOQL errors this one has no caret block (FIELDS() docs).
+            raise SalesforceApiError(
+                400, "INVALID_FIELD", f"duplicate field selected: {'.'.join(item.names)}"
+            )
+        seen.add(key)
+    return tuple(items)
+
+
 def plan(scope: QueryScope, query: Query) -> Plan:
     """Resolve object and fields of a parsed query for one user."""
     sobject = scope.objects(query.sobject)
@@ -178,7 +203,7 @@ def plan(scope: QueryScope, query: Query) -> Plan:
     ):
         code, message = sobject.query_error
         raise SalesforceApiError(400, code, message)
-    selected = tuple(resolve(scope, query, sobject, path) for path in query.fields)
+    selected = _selection(scope, query, sobject)
     root = _Node(sobject.name)
     for item in selected:
         node = root

@@ -1,8 +1,9 @@
 """A SOQL parser for the statements a connector emits, with Salesforce's caret-style errors.
 
 Grammar: SELECT (COUNT() | item, ...) FROM object [WHERE condition] [ORDER BY key, ...]
-[LIMIT n] [OFFSET n]; conditions combine comparisons, IN, LIKE and null checks with AND, OR,
-NOT and parentheses. Literals: strings, numbers, booleans, null, dates, datetimes and date
+[LIMIT n] [OFFSET n], where an item is a field path, COUNT(field) or
+FIELDS(ALL|STANDARD|CUSTOM); conditions combine comparisons, IN, LIKE and null checks with
+AND, OR, NOT and parentheses. Literals: strings, numbers, booleans, null, dates, datetimes and date
 literals such as TODAY or LAST_N_DAYS:n.
 """
 
@@ -117,6 +118,15 @@ class CountOf:
 
 
 @dataclass(frozen=True)
+class FieldSet:
+    """`FIELDS(ALL|STANDARD|CUSTOM)`, expanded at `index` of the SELECT list once resolved."""
+
+    kind: str
+    index: int
+    position: int
+
+
+@dataclass(frozen=True)
 class OrderKey:
     field: FieldPath
     descending: bool
@@ -135,6 +145,7 @@ class Query:
     order_by: tuple[OrderKey, ...]
     limit: int | None
     offset: int | None
+    field_sets: tuple[FieldSet, ...] = ()
 
 
 def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
@@ -246,9 +257,23 @@ class _Parser:
         self.expect_keyword("SELECT")
         fields: list[FieldPath] = []
         aggregates: list[CountOf] = []
+        field_sets: list[FieldSet] = []
         count_only = False
         while True:
             if (
+                self.current.kind == "ident"
+                and self.current.upper == "FIELDS"
+                and self.tokens[self.index + 1].text == "("
+            ):
+                start = self.current
+                self.index += 2
+                kind = self.current
+                if kind.kind != "ident" or kind.upper not in {"ALL", "STANDARD", "CUSTOM"}:
+                    raise self.fail()
+                self.index += 1
+                self.expect_punct(")")
+                field_sets.append(FieldSet(kind.upper, len(fields), start.position))
+            elif (
                 self.current.kind == "ident"
                 and self.current.upper == "COUNT"
                 and (self.tokens[self.index + 1].text == "(")
@@ -269,8 +294,10 @@ class _Parser:
             if self.current.text != ",":
                 break
             self.index += 1
-        if count_only and (fields or aggregates):
+        if count_only and (fields or aggregates or field_sets):
             raise self.fail()
+        if field_sets and aggregates:
+            raise self.fail(self.tokens[self.index - 1])
         if fields and aggregates:
             first = fields[0]
             raise soql_error(
@@ -310,6 +337,15 @@ class _Parser:
         offset = self.integer_clause("OFFSET")
         if self.current.kind != "eof":
             raise self.fail()
+        for field_set in field_sets:
+            # Only FIELDS(STANDARD) is bounded; ALL and CUSTOM would select unbounded columns.
+            if field_set.kind != "STANDARD" and (limit is None or limit > 200):
+                raise soql_error(
+                    self.soql,
+                    field_set.position,
+                    "MALFORMED_QUERY",
+                    "The SOQL FIELDS function must have a LIMIT of at most 200",
+                )
         return Query(
             self.soql,
             tuple(fields),
@@ -321,6 +357,7 @@ class _Parser:
             tuple(order),
             limit,
             offset,
+            tuple(field_sets),
         )
 
     def integer_clause(self, word: str) -> int | None:

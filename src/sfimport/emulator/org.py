@@ -93,6 +93,9 @@ DEVELOPER_EDITION_LIMITS: Mapping[str, int] = {
     "SingleEmail": 15,
     "StreamingApiConcurrentClients": 20,
 }
+PER_APP_LIMITS = frozenset(
+    {"DailyBulkApiBatches", "DailyGenericStreamingApiEvents", "DailyStreamingApiEvents"}
+)
 MAX_CURSORS_PER_USER = 10
 AUTHORIZATION_CODE_SECONDS = 15 * 60
 DEFAULT_BATCH_SIZE = 2000
@@ -489,13 +492,17 @@ class Org:
         body: dict[str, Any] = {}
         for key in sorted([*fixed, "DailyApiRequests"]):
             if key == "DailyApiRequests":
-                body[key] = {
-                    "Max": self.api.maximum,
-                    "Remaining": remaining,
-                    self.app.name: {"Max": 0, "Remaining": 0},
-                }
+                body[key] = {"Max": self.api.maximum, "Remaining": remaining}
             else:
                 body[key] = {"Max": fixed[key], "Remaining": fixed[key]}
+            # Current orgs break these entries down per connected app (DailyApiRequests not).
+            if key in PER_APP_LIMITS:
+                body[key][self.app.name] = {"Max": 0, "Remaining": 0}
+        permission_sets = DEVELOPER_EDITION_LIMITS["PermissionSets"]
+        body["PermissionSets"]["CreateCustom"] = {
+            "Max": permission_sets - 500,
+            "Remaining": permission_sets - 500,
+        }
         return body
 
     def record_count(self, user: User, names: Iterable[str] | None) -> dict[str, Any]:

@@ -102,8 +102,10 @@ class FakeWorkspace:
         sandbox: bool = False,
         login_url: str | None = None,
         redirect_uri: str | None = None,
+        reauthorize: bool = False,
     ) -> PendingAuthorization:
         self._pending_name = name
+        self._reauthorizing = reauthorize
         return PendingAuthorization(
             name=name,
             authorize_url="https://login.salesforce.com/services/oauth2/authorize"
@@ -128,15 +130,22 @@ class FakeWorkspace:
             raise AuthorizationDenied(f"Salesforce said: {error_description or error}.")
         info = connection(self._pending_name)
         self.connections[info.name] = info
-        return Connected(info, self.check_permissions(info.name))
+        reauthorized = getattr(self, "_reauthorizing", False)
+        return Connected(info, self.check_permissions(info.name), reauthorized=reauthorized)
 
     def connect_with_refresh_token(
-        self, name: str, refresh_token: str, *, sandbox: bool = False, login_url: str | None = None
+        self,
+        name: str,
+        refresh_token: str,
+        *,
+        sandbox: bool = False,
+        login_url: str | None = None,
+        reauthorize: bool = False,
     ) -> Connected:
         self.tokens.append(refresh_token)
         info = connection(name, sandbox=sandbox)
         self.connections[name] = info
-        return Connected(info, self.check_permissions(name))
+        return Connected(info, self.check_permissions(name), reauthorized=reauthorize)
 
     def list_connections(self) -> list[Connection]:
         return list(self.connections.values())

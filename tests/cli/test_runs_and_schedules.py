@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +13,8 @@ import httpx2
 import pytest
 
 from sfimport.extract.workspace import Workspace
-from tests.cli.conftest import ADMIN, Run, mint
-from tests.cli.test_emulator_cli import LimitAfterFirstPage
+from tests.cli.conftest import ADMIN, Run
+from tests.cli.test_emulator_cli import LimitAfterFirstPage, browser_that_clicks
 
 FIELD = {"object": "Lead", "field": "Rating"}
 
@@ -193,25 +194,52 @@ class RevokedAfterFirstPage:
         return self._workspace.run_import(plan, on_event=listener)  # type: ignore[arg-type]
 
 
-def test_a_connection_revoked_mid_run_prints_commands_that_reconnect_and_resume(
+def test_a_connection_revoked_mid_run_is_reauthorized_through_the_browser_and_resumed(
     workspace: Workspace, connected: Run, base_url: str
 ) -> None:
+    assert connected("schedule", "--connection", "demo", "--every", "1d").exit_code == 0
     revoking = RevokedAfterFirstPage(workspace, base_url)
     stopped = connected(
         "import", "demo", "-o", "Contact", "-f", "Sales", workspace_factory=lambda s: revoking
     )
     assert stopped.exit_code == 1, stopped.output
     run_id = run_id_of(stopped.stdout)
-    reconnect = "sfimport disconnect demo && sfimport connect demo"
     assert stopped.stderr.splitlines()[-3:] == [
         "Next, one of:",
-        f"  {reconnect}",
+        "  sfimport connect demo --reauthorize",
         f"  sfimport resume {run_id}",
     ]
-    # The printed commands, as a person would run them (connect headlessly here).
-    assert connected("disconnect", "demo").exit_code == 0
-    again = connected("connect", "demo", "--refresh-token", "-", input=mint(base_url))
+    listed = json.loads(connected("connections", "--json").stdout)["connections"]
+    assert [c["status"] for c in listed] == ["needs_reauth"]
+
+    # The printed commands, as a person would run them: the login in a (scripted) browser,
+    # its answer on the loopback redirect.
+    threads: list[threading.Thread] = []
+    again = connected(
+        "connect",
+        "demo",
+        "--reauthorize",
+        "--timeout",
+        "20",
+        open_browser=browser_that_clicks("allow", threads),
+    )
+    for thread in threads:
+        thread.join()
     assert again.exit_code == 0, again.output
+    assert "Re-authorised 'demo' as admin@sfimport-demo.example" in again.stdout
+    listed = json.loads(connected("connections", "--json").stdout)["connections"]
+    assert [(c["name"], c["status"]) for c in listed] == [("demo", "active")]
+    schedules = json.loads(connected("schedules", "--json").stdout)["schedules"]
+    assert [s["connection"] for s in schedules] == ["demo"]
+
     resumed = connected("resume", run_id)
     assert resumed.exit_code == 0, resumed.output
     assert f"Run {run_id}: Complete." in resumed.stdout
+
+
+def test_reauthorize_keeps_the_connections_login_so_sandbox_and_login_url_are_refused(
+    connected: Run,
+) -> None:
+    result = connected("connect", "demo", "--reauthorize", "--sandbox")
+    assert result.exit_code == 2
+    assert "--reauthorize logs in where the connection was made" in result.stderr

@@ -164,6 +164,67 @@ def test_a_name_already_in_use_is_refused_before_login(
         service.begin_authorization("acme")
 
 
+def test_reauthorizing_replaces_the_tokens_and_keeps_the_connection(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    pending = service.begin_authorization("sbx", sandbox=True)
+    code = org.issue_code(parse_qs(urlsplit(pending.authorize_url).query)["code_challenge"][0])
+    before = service.complete_authorization(state=pending.state, code=code).connection
+    old_refresh = service.store.tokens("sbx").refresh_token
+    service.store.set_status("sbx", ConnectionStatus.NEEDS_REAUTH)
+
+    # The sandbox choice and login host come from the connection, not from the arguments.
+    again = service.begin_authorization("sbx", reauthorize=True)
+    assert again.authorize_url.startswith("https://test.salesforce.com/services/oauth2/")
+    code = org.issue_code(parse_qs(urlsplit(again.authorize_url).query)["code_challenge"][0])
+    connected = service.complete_authorization(state=again.state, code=code)
+
+    assert connected.reauthorized
+    after = connected.connection
+    assert after.status is ConnectionStatus.ACTIVE
+    assert (after.id, after.created_at, after.login_url, after.is_sandbox) == (
+        before.id,
+        before.created_at,
+        before.login_url,
+        True,
+    )
+    assert service.store.tokens("sbx").refresh_token not in (None, old_refresh)
+    assert [c.name for c in service.list_connections()] == ["sbx"]
+
+
+def test_reauthorizing_with_a_login_to_another_org_is_refused_and_changes_nothing(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("acme", org.mint_refresh_token())
+    tokens = service.store.tokens("acme")
+    org.org_id = "00DRO0000009OTHER"
+    pending = service.begin_authorization("acme", reauthorize=True)
+    code = org.issue_code(parse_qs(urlsplit(pending.authorize_url).query)["code_challenge"][0])
+    with pytest.raises(UsageError) as refused:
+        service.complete_authorization(state=pending.state, code=code)
+    assert "another Salesforce org" in refused.value.message
+    assert ORG_ID in refused.value.remedy
+    assert service.store.tokens("acme") == tokens
+    assert service.get_connection("acme").org_id == ORG_ID
+    # The grant just made for the other org is not kept alive either.
+    assert len(org.revoked) == 1 and org.revoked[0] != tokens.refresh_token
+
+
+def test_reauthorizing_needs_an_existing_connection(service: ConnectionService) -> None:
+    with pytest.raises(NotFound, match="nowhere"):
+        service.begin_authorization("nowhere", reauthorize=True)
+
+
+def test_a_connection_is_reauthorized_headlessly_with_a_new_refresh_token(
+    service: ConnectionService, org: FakeOrg
+) -> None:
+    service.connect_with_refresh_token("server", org.mint_refresh_token())
+    fresh = org.mint_refresh_token()
+    connected = service.connect_with_refresh_token("server", fresh, reauthorize=True)
+    assert connected.reauthorized
+    assert service.store.tokens("server").refresh_token == fresh
+
+
 @pytest.mark.parametrize("name", ["", "   ", "a/b", "x" * 81])
 def test_bad_connection_names_are_refused(service: ConnectionService, name: str) -> None:
     with pytest.raises(UsageError):
@@ -422,6 +483,25 @@ def test_an_expired_session_is_refreshed_and_the_new_token_saved(
     assert after.access_token != before.access_token
     assert after.refresh_token == before.refresh_token
     assert live.get_connection("demo").status is ConnectionStatus.ACTIVE
+
+
+def test_a_revoked_connection_is_reauthorized_through_the_emulator_login(
+    live: ConnectionService, emulated: Emulated
+) -> None:
+    first = browser_connect(live).connection
+    emulated.control("revoke", {"username": demo_user("admin").username})
+    assert not live.test_connection("demo").ok
+    assert live.get_connection("demo").status is ConnectionStatus.NEEDS_REAUTH
+
+    pending = live.begin_authorization("demo", reauthorize=True)
+    assert pending.authorize_url.startswith(f"{emulated.base_url}/services/oauth2/authorize?")
+    answer = browser_login(pending.authorize_url, demo_user("admin"))
+    connected = live.complete_authorization(state=answer["state"], code=answer["code"])
+
+    assert connected.reauthorized and connected.permissions.all_present
+    assert connected.connection.id == first.id
+    assert connected.connection.status is ConnectionStatus.ACTIVE
+    assert live.test_connection("demo").ok
 
 
 def test_deleting_a_connection_revokes_it_at_the_emulator(

@@ -57,6 +57,8 @@ class FakeOrg:
     requests: list[httpx2.Request] = field(default_factory=list)
     api_used: int = 0
     daily_max: int = 15000
+    #: The org a login reaches (a test changes it to log in "to another org").
+    org_id: str = ORG_ID
 
     # --- control, as a test would use it -----------------------------------------------------
 
@@ -95,9 +97,9 @@ class FakeOrg:
                 return httpx2.Response(403, content=b"Bad_OAuth_Token")
             return json_response(
                 {
-                    "id": f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
+                    "id": f"https://login.salesforce.com/id/{self.org_id}/{USER_ID}",
                     "user_id": USER_ID,
-                    "organization_id": ORG_ID,
+                    "organization_id": self.org_id,
                     "username": "admin@acme.example",
                     "display_name": "Ada Admin",
                 }
@@ -134,7 +136,7 @@ class FakeOrg:
         body = {
             "access_token": access,
             "instance_url": INSTANCE,
-            "id": f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
+            "id": f"https://login.salesforce.com/id/{self.org_id}/{USER_ID}",
             "token_type": "Bearer",
             "issued_at": "1700000000000",
             "signature": "c2lnbmF0dXJl",

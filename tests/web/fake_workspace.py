@@ -41,6 +41,26 @@ class ConnectionInfo:
 
 
 @dataclass(frozen=True)
+class Authorized:
+    """What completing the OAuth round trip returns (the engine's ``Connected``)."""
+
+    connection: ConnectionInfo
+    reauthorized: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.connection.name
+
+    @property
+    def login_url(self) -> str:
+        return self.connection.login_url
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.connection.is_sandbox
+
+
+@dataclass(frozen=True)
 class PermissionItem:
     name: str
     api_field: str
@@ -211,7 +231,7 @@ PERSONAL = {"Contact": ["Name", "Email", "Phone"], "Lead": ["Name", "Email"]}
 class FakeWorkspace:
     settings: Settings
     connections: dict[str, ConnectionInfo] = field(default_factory=dict)
-    pending: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    pending: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
     datasets: dict[str, DatasetInfo] = field(default_factory=dict)
     runs: dict[str, RunInfo] = field(default_factory=dict)
     events: dict[str, list[ProgressEvent]] = field(default_factory=dict)
@@ -235,11 +255,19 @@ class FakeWorkspace:
         sandbox: bool = False,
         login_url: str | None = None,
         redirect_uri: str | None = None,
+        reauthorize: bool = False,
     ) -> PendingAuthorization:
+        # As the engine: a name in use is refused unless the connection is re-authorised,
+        # which keeps its own login host and sandbox flag.
+        if reauthorize:
+            existing = self.get_connection(name)
+            sandbox, login_url = existing.is_sandbox, existing.login_url
+        elif name in self.connections:
+            raise UsageError(f"A connection named {name!r} already exists.")
         if "/" in name:
             raise UsageError("A connector name cannot contain '/'.")
         state = f"state{len(self.pending) + 1}"
-        self.pending[state] = (name, sandbox)
+        self.pending[state] = (name, sandbox, reauthorize)
         host = login_url or ("https://test.example" if sandbox else "https://login.example")
         return PendingAuthorization(f"{host}/services/oauth2/authorize?state={state}", state)
 
@@ -250,16 +278,21 @@ class FakeWorkspace:
         code: str | None,
         error: str | None = None,
         error_description: str | None = None,
-    ) -> ConnectionInfo:
+    ) -> Authorized:
         if state not in self.pending:
             raise AuthorizationDenied("Unknown OAuth state.")
-        name, sandbox = self.pending.pop(state)
+        name, sandbox, reauthorize = self.pending.pop(state)
         if error:
             raise AuthorizationDenied(f"Salesforce said: {error_description or error}.")
-        login = self.settings.sandbox_login_url if sandbox else self.settings.production_login_url
-        info = ConnectionInfo(name=name, is_sandbox=sandbox, login_url=login)
+        if reauthorize:
+            info = replace(self.connections[name], status="active")
+        else:
+            login = (
+                self.settings.sandbox_login_url if sandbox else self.settings.production_login_url
+            )
+            info = ConnectionInfo(name=name, is_sandbox=sandbox, login_url=login)
         self.connections[name] = info
-        return info
+        return Authorized(info, reauthorized=reauthorize)
 
     def list_connections(self) -> list[ConnectionInfo]:
         return list(self.connections.values())

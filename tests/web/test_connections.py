@@ -113,9 +113,28 @@ def test_reauthorise_goes_back_to_salesforce_for_the_same_connection(
         "/connections/Sales org/reauthorize", data={"csrf_token": token}, follow_redirects=False
     )
     assert r.status_code == 303
-    assert r.headers["location"].startswith("https://test.example/")
+    # The connection's own (sandbox) login host, not a choice made again.
+    assert r.headers["location"].startswith(workspace.connections["Sales org"].login_url + "/")
+    assert workspace.connections["Sales org"].is_sandbox
     state = r.headers["location"].split("state=")[1]
-    assert client.get(f"/oauth/callback?code=x&state={state}").status_code == 200
+    page = client.get(f"/oauth/callback?code=x&state={state}")
+    assert page.status_code == 200
+    assert "Re-authorised “Sales org”" in page.text
+    assert list(workspace.connections) == ["Sales org"]
+
+
+def test_denying_a_re_authorisation_goes_back_to_the_connection(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    token = csrf_of(client, "/connections/Sales org")
+    r = client.post(
+        "/connections/Sales org/reauthorize", data={"csrf_token": token}, follow_redirects=False
+    )
+    state = r.headers["location"].split("state=")[1]
+    page = client.get(f"/oauth/callback?error=access_denied&state={state}")
+    assert page.url.path == "/connections/Sales org"
+    assert "“Sales org” was not re-authorised." in page.text
 
 
 def test_delete_asks_first_then_revokes(client: TestClient, workspace: FakeWorkspace) -> None:

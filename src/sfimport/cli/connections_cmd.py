@@ -80,6 +80,15 @@ def connect(
             "from stdin so it stays out of the shell history.",
         ),
     ] = None,
+    reauthorize: Annotated[
+        bool,
+        typer.Option(
+            "--reauthorize",
+            help="Log in again for the existing connection NAME (e.g. after Salesforce revoked "
+            "it): its tokens are replaced, its data sets, schedules and runs kept. The login "
+            "must be to the same org; the connection's login URL and sandbox choice are used.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Connect a Salesforce org: log in through the browser, or use a refresh token.
@@ -92,22 +101,38 @@ def connect(
     """
     state = command_state(ctx, as_json)
     workspace = state.workspace()
+    if reauthorize and (sandbox or login_url):
+        raise UsageError(
+            "--reauthorize logs in where the connection was made; --sandbox and --login-url "
+            "do not apply.",
+            remedy="Leave them out, or delete the connection and connect it again elsewhere.",
+        )
     if refresh_token is not None:
         token = _read_token(state) if refresh_token == "-" else refresh_token.strip()
         if not token:
             raise UsageError("The refresh token is empty.", remedy="Pass the token, or '-'.")
         connected = workspace.connect_with_refresh_token(
-            name, token, sandbox=sandbox, login_url=login_url
+            name, token, sandbox=sandbox, login_url=login_url, reauthorize=reauthorize
         )
     else:
         connected = _browser_login(
-            state, name, sandbox, login_url, no_browser, timeout, callback_port
+            state, name, sandbox, login_url, no_browser, timeout, callback_port, reauthorize
         )
     info = connected.connection
     if state.json:
-        emit_json(state, {"connection": info, "permissions": connected.permissions})
+        emit_json(
+            state,
+            {
+                "connection": info,
+                "permissions": connected.permissions,
+                "reauthorized": connected.reauthorized,
+            },
+        )
         return
-    say(state, f"Connected '{info.name}' as {info.username}.")
+    if connected.reauthorized:
+        say(state, f"Re-authorised '{info.name}' as {info.username}; its data sets are kept.")
+    else:
+        say(state, f"Connected '{info.name}' as {info.username}.")
     _print_connection(state, info)
     _print_permissions(state, connected.permissions)
 
@@ -126,12 +151,17 @@ def _browser_login(
     no_browser: bool,
     timeout: float,
     callback_port: int | None,
+    reauthorize: bool,
 ) -> Connected:
     workspace = state.workspace()
     loopback = _listen(state, callback_port)
     with loopback:
         pending = workspace.begin_authorization(
-            name, sandbox=sandbox, login_url=login_url, redirect_uri=loopback.redirect_uri
+            name,
+            sandbox=sandbox,
+            login_url=login_url,
+            redirect_uri=loopback.redirect_uri,
+            reauthorize=reauthorize,
         )
         # The URL goes to stderr in JSON mode so that stdout stays one JSON document.
         console = state.err if state.json else state.out

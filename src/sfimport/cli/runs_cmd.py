@@ -180,10 +180,8 @@ def _command_for(run: RunInfo, error: ErrorInfo, action: str) -> str | None:
     if error.field and action in ("reimport", "retry", "continue_without_field"):
         return f"sfimport resolve {run.id} --action {action.replace('_', '-')}"
     if action == "reauthorize":
-        # A connection is authorised when it is made: re-authorising is making it again under
-        # the same name (its data sets and schedules refer to the name).
-        name = _quoted(run.connection)
-        return f"sfimport disconnect {name} && sfimport connect {name}"
+        # A new login for the same connection: its data sets, schedules and this run stay.
+        return f"sfimport connect {_quoted(run.connection)} --reauthorize"
     if action in ("resume", "retry", "reimport"):
         # Resuming reads again every data set of the run that did not finish.
         return f"sfimport resume {run.id}"

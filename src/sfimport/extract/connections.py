@@ -71,6 +71,8 @@ class PendingAuthorization:
     login_url: str
     redirect_uri: str
     is_sandbox: bool
+    #: A new login for the existing connection ``name`` (its tokens are replaced), not a new one.
+    reauthorize: bool = False
 
 
 class PendingFlows:
@@ -108,6 +110,8 @@ class Connected:
 
     connection: Connection
     permissions: PermissionReport
+    #: True when an existing connection was authorised again (its data sets kept).
+    reauthorized: bool = False
 
     @property
     def name(self) -> str:
@@ -218,10 +222,17 @@ class ConnectionService:
         sandbox: bool = False,
         login_url: str | None = None,
         redirect_uri: str | None = None,
+        reauthorize: bool = False,
     ) -> PendingAuthorization:
-        """Start the web-server flow for a new connection called ``name``."""
-        name = self._new_name(name)
-        base = self.login_url_for(sandbox=sandbox, login_url=login_url)
+        """Start the web-server flow for a new connection called ``name``, or with
+        ``reauthorize`` a new login for the existing connection ``name``: its login URL and
+        sandbox flag are kept (``sandbox`` and ``login_url`` are then ignored)."""
+        if reauthorize:
+            existing = self.store.get(name.strip())
+            name, base, sandbox = existing.name, existing.login_url, existing.is_sandbox
+        else:
+            name = self._new_name(name)
+            base = self.login_url_for(sandbox=sandbox, login_url=login_url)
         app = self._app(redirect_uri)
         request = authorization_request(base, app)
         flow = PendingAuthorization(
@@ -232,9 +243,11 @@ class ConnectionService:
             login_url=request.login_url,
             redirect_uri=app.redirect_uri,
             is_sandbox=sandbox or is_sandbox_login_url(base),
+            reauthorize=reauthorize,
         )
         self._pending.add(flow)
-        logger.info("Authorization started for connection %r at %s", name, base)
+        what = "Re-authorization" if reauthorize else "Authorization"
+        logger.info("%s started for connection %r at %s", what, name, base)
         return flow
 
     def complete_authorization(
@@ -269,6 +282,8 @@ class ConnectionService:
                 remedy="Add the 'Perform requests at any time (refresh_token, offline_access)' "
                 "scope to the Connected App, then connect again.",
             )
+        if flow.reauthorize:
+            return self._store_again(flow.name, tokens, oauth, revoke_if_refused=True)
         return self._store_new(flow.name, flow.login_url, flow.is_sandbox, tokens, oauth)
 
     def connect_with_refresh_token(
@@ -278,15 +293,24 @@ class ConnectionService:
         *,
         sandbox: bool = False,
         login_url: str | None = None,
+        reauthorize: bool = False,
     ) -> Connected:
-        """Create a connection from an existing refresh token (servers, tests): no browser."""
+        """Create a connection from an existing refresh token (servers, tests): no browser.
+        With ``reauthorize``, give the existing connection ``name`` this token instead."""
         remember_secret(refresh_token)
-        name = self._new_name(name)
+        if reauthorize:
+            existing = self.store.get(name.strip())
+            name, base = existing.name, existing.login_url
+        else:
+            name = self._new_name(name)
+            base = self.login_url_for(sandbox=sandbox, login_url=login_url)
         if not refresh_token.strip():
             raise UsageError("The refresh token is empty.")
-        base = self.login_url_for(sandbox=sandbox, login_url=login_url)
         oauth = OAuthClient(self._http, base, self._app(None))
         tokens = oauth.refresh(refresh_token.strip())
+        if reauthorize:
+            # The token was made elsewhere: refused, it is left alive for its owner.
+            return self._store_again(name, tokens, oauth, revoke_if_refused=False)
         return self._store_new(name, base, sandbox or is_sandbox_login_url(base), tokens, oauth)
 
     # --- Using a connection -----------------------------------------------------------------
@@ -437,6 +461,42 @@ class ConnectionService:
         logger.info("Connection %r stored for %s", name, connection.instance_url)
         return Connected(connection=self.store.get(name), permissions=permissions)
 
+    def _store_again(
+        self, name: str, tokens: TokenSet, oauth: OAuthClient, *, revoke_if_refused: bool
+    ) -> Connected:
+        """Give an existing connection the tokens of a new login, if it reached the same org
+        (its data sets came from that org). Another user of the org is accepted."""
+        existing = self.store.get(name)
+        identity = oauth.identity(tokens)
+        # Organization ids compare on their 15-character case-sensitive form.
+        if identity["organization_id"][:15] != existing.org_id[:15]:
+            if revoke_if_refused:
+                _revoke_quietly(oauth, tokens)
+            raise UsageError(
+                f"That login ({identity['username']}) is to another Salesforce org than the "
+                f"connection {name!r} (org {existing.org_id}, user {existing.username}); the "
+                "connection was left as it was.",
+                remedy=f"Re-authorise with a user of org {existing.org_id}, or make a new "
+                "connection for the other org.",
+            )
+        refresh_token = tokens.refresh_token
+        if refresh_token is None:
+            raise ConfigurationError("Salesforce granted no refresh token.")
+        auth = self._auth(name, existing.login_url, tokens)
+        with self._client(name, auth) as client:
+            # Checked before anything is saved: a login whose tokens fail at once stays out.
+            permissions = _checked_permissions(client, identity["user_id"])
+        connection = self.store.reauthorize(
+            name,
+            instance_url=tokens.instance_url,
+            user_id=identity["user_id"],
+            username=identity["username"],
+            access_token=auth.tokens.access_token,
+            refresh_token=auth.tokens.refresh_token or refresh_token,
+        )
+        logger.info("Connection %r re-authorised for %s", name, connection.instance_url)
+        return Connected(connection=connection, permissions=permissions, reauthorized=True)
+
     def _auth(self, name: str, login_url: str, tokens: TokenSet) -> SalesforceAuth:
         """Bearer auth whose refreshes are saved to the connection once it is stored."""
         oauth = OAuthClient(self._http, login_url, self._app(None, required=False))
@@ -493,6 +553,14 @@ class _UsageRecorder:
                 self._store.record_api_usage(self._name, used=usage.used, maximum=usage.max)
         except SfimportError:
             logger.debug("API usage not saved for %r (metadata database busy)", self._name)
+
+
+def _revoke_quietly(oauth: OAuthClient, tokens: TokenSet) -> None:
+    """Revoke a grant that will not be kept (best effort: it is never stored anyway)."""
+    try:
+        oauth.revoke(tokens.refresh_token or tokens.access_token)
+    except SfimportError as exc:
+        logger.info("A grant that was not kept could not be revoked: %s", exc.message)
 
 
 def _org_is_sandbox(client: SalesforceClient) -> bool:

@@ -219,9 +219,16 @@ class Workspace:
         sandbox: bool = False,
         login_url: str | None = None,
         redirect_uri: str | None = None,
+        reauthorize: bool = False,
     ) -> PendingAuthorization:
+        """Start the OAuth round trip for a new connection, or with ``reauthorize`` for a new
+        login to an existing one (its login URL and sandbox flag are kept)."""
         return self._connections.begin_authorization(
-            name, sandbox=sandbox, login_url=login_url, redirect_uri=redirect_uri
+            name,
+            sandbox=sandbox,
+            login_url=login_url,
+            redirect_uri=redirect_uri,
+            reauthorize=reauthorize,
         )
 
     def complete_authorization(
@@ -232,10 +239,15 @@ class Workspace:
         error: str | None = None,
         error_description: str | None = None,
     ) -> Connected:
-        """The new connection (``.connection``) and its permission check (``.permissions``)."""
-        return self._connections.complete_authorization(
+        """The new connection (``.connection``) and its permission check (``.permissions``);
+        after a re-authorisation (``.reauthorized``) the same connection with new tokens, its
+        data sets and schedules kept. A login to another org is refused (UsageError)."""
+        connected = self._connections.complete_authorization(
             state=state, code=code, error=error, error_description=error_description
         )
+        if connected.reauthorized:
+            self._forget_client(connected.name)
+        return connected
 
     def connect_with_refresh_token(
         self,
@@ -244,10 +256,14 @@ class Workspace:
         *,
         sandbox: bool = False,
         login_url: str | None = None,
+        reauthorize: bool = False,
     ) -> Connected:
-        return self._connections.connect_with_refresh_token(
-            name, refresh_token, sandbox=sandbox, login_url=login_url
+        connected = self._connections.connect_with_refresh_token(
+            name, refresh_token, sandbox=sandbox, login_url=login_url, reauthorize=reauthorize
         )
+        if connected.reauthorized:
+            self._forget_client(connected.name)
+        return connected
 
     def list_connections(self) -> list[Connection]:
         return self._connections.list_connections()
@@ -266,11 +282,16 @@ class Workspace:
         return self._connections.get_connection(name)
 
     def delete_connection(self, name: str) -> DeletionResult:
+        self._forget_client(name)
+        return self._connections.delete_connection(name)
+
+    def _forget_client(self, connection: str) -> None:
+        """Drop the cached client of a connection (its tokens changed or it is going away); the
+        next call builds one from the stored tokens."""
         with self._lock:
-            client = self._clients.pop(name, None)
+            client = self._clients.pop(connection, None)
         if client is not None:
             client.close()
-        return self._connections.delete_connection(name)
 
     def _new_client(self, connection: str) -> SalesforceClient:
         if self._client_factory is not None:

@@ -247,6 +247,35 @@ class ConnectionStore:
                 )
             row.status = ConnectionStatus.ACTIVE.value
 
+    def reauthorize(
+        self,
+        name: str,
+        *,
+        instance_url: str,
+        user_id: str,
+        username: str,
+        access_token: str,
+        refresh_token: str,
+    ) -> Connection:
+        """Replace a connection's grant after a new login to the same org: new tokens, the user
+        who logged in, active again. Its name, login URL, sandbox flag and creation time stay,
+        so its data sets, schedules and runs still refer to it."""
+        with self._session() as session:
+            row = self._row(session, name)
+            row.instance_url = instance_url
+            row.user_id = user_id
+            row.username = username
+            row.access_token_encrypted = self._box.encrypt(
+                access_token, context=_context(name, "access_token")
+            )
+            row.refresh_token_encrypted = self._box.encrypt(
+                refresh_token, context=_context(name, "refresh_token")
+            )
+            row.status = ConnectionStatus.ACTIVE.value
+            row.last_checked_at = self._clock()
+            session.flush()
+            return _connection(row)
+
     def set_status(self, name: str, status: ConnectionStatus, *, checked: bool = True) -> None:
         with self._session() as session:
             row = self._row(session, name)

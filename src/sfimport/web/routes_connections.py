@@ -140,6 +140,10 @@ def oauth_callback(
             state=state, code=code, error=error, error_description=error_description
         )
     except AuthorizationDenied as denied:
+        if name is not None and _exists(workspace, name):
+            # A re-authorisation that was denied: the connection stays as it was.
+            session.notify(f"“{name}” was not re-authorised. {denied.describe()}", "warning")
+            return see_other(f"/connections/{seg(name)}")
         return render(
             request,
             "connection_new.html",
@@ -151,8 +155,21 @@ def oauth_callback(
             denied=error == "access_denied",
         )
     field_counts.forget(info.name)  # a new login may reach another org or another user
-    session.notify(f"Connected to Salesforce as “{info.name}”.", "success")
+    if info.reauthorized:
+        session.notify(
+            f"Re-authorised “{info.name}”; its data sets and schedules are kept.", "success"
+        )
+    else:
+        session.notify(f"Connected to Salesforce as “{info.name}”.", "success")
     return see_other(f"/connections/{seg(info.name)}?connected=1")
+
+
+def _exists(workspace: WorkspacePort, name: str) -> bool:
+    try:
+        workspace.get_connection(name)
+    except SfimportError:
+        return False
+    return True
 
 
 @router.get(
@@ -245,20 +262,14 @@ def reauthorize(
     session: SessionDep,
     settings: SettingsDep,
 ) -> RedirectResponse:
+    """A new Salesforce login for the connection (its login host and sandbox flag kept); the
+    callback then gives it the new tokens, its data sets and schedules untouched."""
     info = workspace.get_connection(name)
     pending = workspace.begin_authorization(
-        info.name,
-        sandbox=info.is_sandbox,
-        login_url=_custom_login(info.login_url, info.is_sandbox, settings),
-        redirect_uri=settings.redirect_uri,
+        info.name, reauthorize=True, redirect_uri=settings.redirect_uri
     )
     session.pending_oauth[pending.state] = info.name
     return see_other(pending.authorize_url)
-
-
-def _custom_login(login_url: str, sandbox: bool, settings: Settings) -> str | None:
-    standard = settings.sandbox_login_url if sandbox else settings.production_login_url
-    return None if login_url.rstrip("/") == standard.rstrip("/") else login_url
 
 
 @router.get(

@@ -1,0 +1,99 @@
+"""The web app on the real engine and the emulator over loopback: the OAuth round trip of a
+re-authorisation, and resuming a stopped run from its page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sfimport.errors import ConnectionFailed
+from sfimport.extract.workspace import Workspace
+from sfimport.store.metadata import ConnectionStatus
+from sfimport.web import create_app
+from tests.salesforce.emulated import Emulated, browser_login, demo_user, emulator, settings_for
+from tests.web.conftest import CSRF
+
+ADMIN = demo_user("admin")
+
+
+@pytest.fixture(scope="module")
+def emulated() -> Iterator[Emulated]:
+    with emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, emulated: Emulated) -> Iterator[Workspace]:
+    settings = settings_for(tmp_path / "home", emulated)
+    with Workspace(settings, sleep=lambda s: None) as workspace:
+        yield workspace
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> Iterator[TestClient]:
+    app = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+def csrf(client: TestClient, path: str) -> str:
+    match = CSRF.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def through_salesforce(client: TestClient, answer_to: str) -> str:
+    """Follow a redirect to the emulator's login, log in as the admin, press Allow and bring
+    Salesforce's answer back to the app's callback; returns where the app sends the person."""
+    assert answer_to.startswith("http://127.0.0.1:") and "/services/oauth2/authorize?" in answer_to
+    query = browser_login(answer_to, ADMIN)
+    callback = client.get(
+        "/oauth/callback",
+        params={"code": query["code"], "state": query["state"]},
+        follow_redirects=False,
+    )
+    assert callback.status_code == 303, callback.text
+    return str(callback.headers["location"])
+
+
+def connect(client: TestClient, name: str = "demo") -> None:
+    started = client.post(
+        "/connections/new",
+        data={"csrf_token": csrf(client, "/connections/new"), "name": name},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    through_salesforce(client, started.headers["location"])
+
+
+def test_re_authorise_gives_a_revoked_connection_new_tokens_through_salesforce(
+    client: TestClient, workspace: Workspace, emulated: Emulated
+) -> None:
+    connect(client)
+    assert workspace.list_objects("demo")  # the engine now holds a client with the first tokens
+    workspace.set_connection_schedule("demo", "1d")
+    emulated.control("revoke", {"username": ADMIN.username})
+    with pytest.raises(ConnectionFailed):
+        workspace.test_connection("demo")
+    assert workspace.get_connection("demo").status is ConnectionStatus.NEEDS_REAUTH
+
+    pressed = client.post(
+        "/connections/demo/reauthorize",
+        data={"csrf_token": csrf(client, "/connections/demo")},
+        follow_redirects=False,
+    )
+    assert pressed.status_code == 303, pressed.text
+    landed = through_salesforce(client, pressed.headers["location"])
+
+    assert landed == "/connections/demo?connected=1"
+    page = client.get(landed).text
+    assert "Re-authorised “demo”; its data sets and schedules are kept." in page
+    assert "already exists" not in page
+    assert workspace.get_connection("demo").status is ConnectionStatus.ACTIVE
+    assert [c.name for c in workspace.list_connections()] == ["demo"]
+    assert [s.dataset for s in workspace.list_schedules()] == ["connection:demo"]
+    # The engine's calls use the new tokens, not the revoked ones it held before.
+    assert workspace.list_objects("demo")

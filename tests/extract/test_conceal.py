@@ -17,6 +17,8 @@ from sfimport.extract.conceal import (
     default_concealed_columns,
     sample,
     sample_for,
+    sample_of,
+    sample_rows,
 )
 from sfimport.extract.schema import FieldSpec, arrow_schema
 
@@ -154,7 +156,24 @@ def test_sample_shows_made_up_values_only() -> None:
     assert original == "jane.doe@example.com"
     assert concealed.endswith("@concealed.invalid")
     assert sample_for(CONTACT[5]) == sample(Shape.EMAIL)
-    assert sample_for(CONTACT[12]) == ("any value", "(empty)")
+
+
+def test_a_sample_says_latitude_and_longitude_are_removed_as_concealment_does() -> None:
+    assert sample_for(CONTACT[12]) == ("37.7946", "removed (empty)")
+    assert sample_for(CONTACT[13]) == ("-122.3950", "removed (empty)")
+    assert sample_of("Amount", "currency", pa.float64()) == ("1250.5", "removed (empty)")
+    assert sample_of("Birthdate", "date", pa.date32()) == ("2024-05-01", "removed (empty)")
+    # What the sample promises is what concealment stores: nulls of the column's own type.
+    stored = Concealer(KEY).conceal_array(pa.array([37.7946, None]), Shape.VALUE)
+    assert stored.to_pylist() == [None, None] and stored.type == pa.float64()
+
+
+def test_sample_rows_vary_text_pseudonyms_and_remove_other_values_on_every_row() -> None:
+    columns = [(f.name, f.sf_type, f.arrow_type) for f in (CONTACT[5], CONTACT[12])]
+    rows = sample_rows(columns, 3)
+    assert len({row["Email"][1] for row in rows}) == 3
+    assert all(row["Email"][1].endswith("@concealed.invalid") for row in rows)
+    assert [row["MailingLatitude"] for row in rows] == [("37.7946", "removed (empty)")] * 3
 
 
 def test_data_folder_key_is_created_private_once_and_reused(tmp_path: Path) -> None:

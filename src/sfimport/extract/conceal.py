@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -217,14 +217,60 @@ class Concealer:
         return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
+#: How a sample shows a concealed column that is not text: its values are removed.
+REMOVED = "removed (empty)"
+#: Made-up values of columns that are not text, by what they hold.
+_TYPED_EXAMPLES: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
+    (pa.types.is_floating, "1250.5"),
+    (pa.types.is_integer, "42"),
+    (pa.types.is_date, "2024-05-01"),
+    (pa.types.is_timestamp, "2024-05-01 09:30 UTC"),
+    (pa.types.is_time, "09:30"),
+    (pa.types.is_boolean, "true"),
+)
+_COORDINATE_EXAMPLES = (("latitude", "37.7946"), ("longitude", "-122.3950"))
+
+
 def sample(shape: Shape, concealer: Concealer | None = None) -> tuple[str, str]:
     """A made-up value of a shape and how it looks concealed, for the Obfuscate data page."""
     example = _SAMPLE_INPUTS[shape]
     return example, (concealer or Concealer(_SAMPLE_KEY)).pseudonym(example, shape)
 
 
+def sample_of(
+    name: str, sf_type: str, arrow_type: pa.DataType, concealer: Concealer | None = None
+) -> tuple[str, str]:
+    """A made-up value of a column and how it is stored once concealed: a pseudonym for text,
+    ``removed (empty)`` for any other type (see the module docstring)."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return sample(shape_of(name, sf_type), concealer)
+    lowered = name.lower().removesuffix("__s").removesuffix("__c")
+    example = next((e for suffix, e in _COORDINATE_EXAMPLES if lowered.endswith(suffix)), None)
+    if example is None:
+        example = next((e for test, e in _TYPED_EXAMPLES if test(arrow_type)), "a value")
+    return example, REMOVED
+
+
 def sample_for(field: FieldSpec, concealer: Concealer | None = None) -> tuple[str, str]:
-    """:func:`sample` for a describe field; non-text fields are concealed as empty (null)."""
-    if field.arrow_type != pa.string():
-        return "any value", "(empty)"
-    return sample(shape_of(field.name, field.sf_type), concealer)
+    """:func:`sample_of` for a describe field."""
+    return sample_of(field.name, field.sf_type, field.arrow_type, concealer)
+
+
+def sample_rows(
+    columns: Sequence[tuple[str, str, pa.DataType]], rows: int
+) -> list[dict[str, tuple[str, str]]]:
+    """``rows`` sample rows of ``(name, Salesforce type, Arrow type)`` columns: column ->
+    (a made-up value, how it is stored once concealed); text inputs vary per row so that the
+    rows show distinct pseudonyms. Never built from the org's data."""
+    concealer = Concealer(_SAMPLE_KEY)
+    samples: list[dict[str, tuple[str, str]]] = []
+    for index in range(max(rows, 0)):
+        row: dict[str, tuple[str, str]] = {}
+        for name, sf_type, arrow_type in columns:
+            example, concealed = sample_of(name, sf_type, arrow_type, concealer)
+            if index and concealed != REMOVED:
+                example = f"{example} {index + 1}"
+                concealed = concealer.pseudonym(example, shape_of(name, sf_type))
+            row[name] = (example, concealed)
+        samples.append(row)
+    return samples

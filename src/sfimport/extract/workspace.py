@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import httpx2
+import pyarrow as pa
 
 from sfimport.errors import (
     ApiBudgetReached,
@@ -35,8 +36,7 @@ from sfimport.extract.catalog import (
 from sfimport.extract.conceal import (
     Concealer,
     default_concealed_columns,
-    sample_for,
-    shape_of,
+    sample_rows,
 )
 from sfimport.extract.connections import (
     Connected,
@@ -59,12 +59,13 @@ from sfimport.extract.reports import (
     default_concealed_report_columns,
     grand_total,
     report_columns,
+    report_schema,
 )
 from sfimport.extract.resume import Checkpoint, planned_from_json
 from sfimport.extract.runner import LIMIT_RETRY, Runner
 from sfimport.extract.runs import RunInfo, RunLedger, ScheduleBook, ScheduleInfo
 from sfimport.extract.schedule import connection_key, connection_of, next_run
-from sfimport.extract.schema import FieldSpec, select_fields
+from sfimport.extract.schema import FieldSpec, field_sf_type, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
 from sfimport.salesforce.wire import ReportDescribe, SObjectDescribe
@@ -77,10 +78,6 @@ ClientFactory = Callable[[str], SalesforceClient]
 logger = logging.getLogger(__name__)
 
 _REPORT_ID = re.compile(r"^00O[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
-
-
-#: Keys the made-up samples of the Obfuscate data page; never used for data.
-_SAMPLE_CONCEALER = Concealer(b"sfimport sample rows; never used for data")
 
 
 def is_unsupported_object(name: str) -> bool:
@@ -321,12 +318,7 @@ class Workspace:
         return [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
 
     def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
-        report = self._find_report(connection, dataset, required=False)
-        if report is not None:
-            describe = self.client(connection).reports.describe(report[0])
-            return list(default_concealed_report_columns(report_columns(describe)))
-        selection = select_fields(self.list_fields(connection, dataset))
-        return list(default_concealed_columns(selection.fields, dataset))
+        return list(self._concealable(connection, dataset)[1])
 
     def conceal_sample(
         self,
@@ -335,29 +327,33 @@ class Workspace:
         columns: list[str] | None = None,
         rows: int = 3,
     ) -> list[dict[str, tuple[str | None, str | None]]]:
-        """How concealed values look, from made-up inputs (never the org's data)."""
+        """How concealed values look, from made-up inputs (never the org's data): per row,
+        column -> (a value like, how it is stored). ``dataset`` is an object or a report;
+        ``columns`` default to the data set's default concealed columns; unknown columns are
+        left out."""
+        available, defaults = self._concealable(connection, dataset)
+        chosen = set(defaults if columns is None else columns)
+        picked = [column for column in available if column[0] in chosen]
+        return [dict(row) for row in sample_rows(picked, rows)]
+
+    def _concealable(
+        self, connection: str, dataset: str
+    ) -> tuple[list[tuple[str, str, pa.DataType]], tuple[str, ...]]:
+        """A data set's columns as (name, Salesforce type, Arrow type), and those concealed
+        by default. A report's columns are its labels, typed from its describe."""
+        report = self._find_report(connection, dataset, required=False)
+        if report is not None:
+            try:
+                describe = self.client(connection).reports.describe(report[0])
+            except ResourceNotFound as error:
+                raise _no_report(dataset) from error
+            described = report_columns(describe)
+            schema = report_schema(described)
+            typed = [(f.name, field_sf_type(f), f.type) for f in schema]
+            return typed, default_concealed_report_columns(described)
         selection = select_fields(self.list_fields(connection, dataset))
-        chosen = (
-            columns if columns is not None else self.default_concealed_columns(connection, dataset)
-        )
-        by_name = {f.name: f for f in selection.fields}
-        samples: list[dict[str, tuple[str | None, str | None]]] = []
-        for index in range(max(rows, 0)):
-            row: dict[str, tuple[str | None, str | None]] = {}
-            for name in chosen:
-                spec = by_name.get(name)
-                if spec is None:
-                    continue
-                example, concealed = sample_for(spec)
-                if index and example:
-                    # Vary the made-up input per row so the sample shows distinct pseudonyms.
-                    example = f"{example} {index + 1}"
-                    concealed = _SAMPLE_CONCEALER.pseudonym(
-                        example, shape_of(spec.name, spec.sf_type)
-                    )
-                row[name] = (example or None, concealed or None)
-            samples.append(row)
-        return samples
+        typed = [(f.name, f.sf_type, f.arrow_type) for f in selection.fields]
+        return typed, default_concealed_columns(selection.fields, dataset)
 
     # --- plans ----------------------------------------------------------------------------------
 

@@ -37,6 +37,27 @@ def test_run_and_dataset_progress_round_trip_through_the_database(tmp_path: Path
     assert again.recent(dataset="Contact") == []
 
 
+def test_runs_of_a_data_set_are_found_by_folder_and_name_or_by_name_alone(
+    tmp_path: Path,
+) -> None:
+    ledger = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+    for run_id, folder in (("sales-run", "Sales"), ("archive-run", "Archive")):
+        ledger.create(
+            run_id,
+            kind="import",
+            connection="acme",
+            folder=folder,
+            spec_toml="",
+            datasets=[("Lead", "object", "Lead", "rest", 5)],
+            started_at=NOW,
+        )
+    assert [r.id for r in ledger.recent(dataset="Sales.Lead")] == ["sales-run"]
+    assert [r.id for r in ledger.recent(dataset="archive.lead")] == ["archive-run"]
+    assert {r.id for r in ledger.recent(dataset="Lead")} == {"sales-run", "archive-run"}
+    assert ledger.recent(dataset="Marketing.Lead") == []
+    assert ledger.recent(dataset="Sales.Contact") == []
+
+
 def test_event_log_numbers_events_and_returns_those_after_a_sequence() -> None:
     seen = []
     log = EventLog("r1", lambda: NOW, [seen.append])

@@ -453,10 +453,18 @@ class FakeWorkspace:
             raise NotFound(f"No run {run_id}.") from None
 
     def list_runs(self, dataset: str | None = None, limit: int = 50) -> list[RunInfo]:
+        # As the engine: "Folder.Name" finds that folder's runs, a bare name any folder's.
+        folder, dot, name = (dataset or "").partition(".")
+        if not dot:
+            folder, name = "", dataset or ""
         runs = [
             r
             for r in self.runs.values()
-            if dataset is None or any(d.name == dataset for d in r.datasets)
+            if dataset is None
+            or (
+                any(d.name.lower() == name.lower() for d in r.datasets)
+                and (not dot or r.folder.lower() == folder.lower())
+            )
         ]
         return runs[:limit]
 

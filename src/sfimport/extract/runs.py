@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -304,12 +304,21 @@ class RunLedger:
     def recent(
         self, dataset: str | None = None, limit: int = 50, status: str | None = None
     ) -> list[RunInfo]:
+        """Runs newest first; ``dataset`` as "Folder.Name" (that folder's only) or "Name"."""
         with Session(self._engine) as session:
             query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc())
             if dataset is not None:
-                query = query.where(
-                    RunRow.id.in_(select(RunDatasetRow.run_id).where(RunDatasetRow.name == dataset))
+                # "Folder.Name" or a bare name (of any folder); names hold no dots, and My Data
+                # finds them whatever their case.
+                folder, dot, name = dataset.partition(".")
+                if not dot:
+                    folder, name = "", dataset
+                named = select(RunDatasetRow.run_id).where(
+                    func.lower(RunDatasetRow.name) == name.strip().lower()
                 )
+                query = query.where(RunRow.id.in_(named))
+                if dot:
+                    query = query.where(func.lower(RunRow.folder) == folder.strip().lower())
             if status is not None:
                 query = query.where(RunRow.status == status)
             rows = session.scalars(query.limit(limit)).all()

@@ -740,6 +740,7 @@ class Workspace:
         return self._ledger.get(run_id)
 
     def list_runs(self, dataset: str | None = None, limit: int = 50) -> list[RunInfo]:
+        """Recent runs, newest first; ``dataset`` as "Folder.Name" or a bare name."""
         return self._ledger.recent(dataset=dataset, limit=limit)
 
     def run_events(self, run_id: str, after: int = 0) -> list[ProgressEvent]:

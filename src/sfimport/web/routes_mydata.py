@@ -4,7 +4,6 @@ and a read-only SQL box."""
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -53,20 +52,8 @@ def dataset_page(request: Request, name: str, workspace: WorkspaceDep) -> HTMLRe
 
 
 def _history(workspace: WorkspacePort, dataset: DatasetView) -> list[RunView]:
-    """The data set's runs, newest first.
-
-    The run history names a data set by its short name within the run's folder (the engine
-    keeps ``Folder.Name`` apart as folder and name), so both spellings are asked for and runs
-    of a same-named data set in another folder are left out."""
-    found: dict[str, RunView] = {}
-    for key in (dataset.qualified, dataset.name):
-        for run in workspace.list_runs(dataset=key, limit=HISTORY_RUNS):
-            if run.folder.lower() in ("", dataset.folder.lower()):
-                found.setdefault(run.id, run)
-    ordered = sorted(
-        found.values(), key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC), reverse=True
-    )
-    return ordered[:HISTORY_RUNS]
+    """The data set's runs, newest first (not those of a same-named data set elsewhere)."""
+    return list(workspace.list_runs(dataset=dataset.qualified, limit=HISTORY_RUNS))
 
 
 def _schedules_of(workspace: WorkspacePort, dataset: DatasetView) -> list[ScheduleView]:

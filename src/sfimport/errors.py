@@ -24,7 +24,8 @@ Salesforce's wire errors are mapped onto this tree in one place,
     │       └── QueryLocatorExpired INVALID_QUERY_LOCATOR: restart from the checkpoint
     ├── StoreError                  My Data or the metadata database could not be read or written
     │   └── StoreBusy               another process holds the write lock right now (retryable)
-    └── BudgetExceeded              a run would cross the API budget set for it; nothing was started
+    ├── BudgetExceeded              a run would cross the API budget set for it; nothing was started
+    └── RunStopped                  sfimport shut down mid-run; the run resumes where it stopped
 """
 
 from __future__ import annotations
@@ -205,4 +206,16 @@ class ApiBudgetReached(DailyLimitExceeded):
     remedy = (
         "The run stopped before crossing its share of the org's daily API allowance and "
         "resumes automatically when the allowance frees up; raise the budget to finish sooner."
+    )
+
+
+class RunStopped(SfimportError):
+    """A run stopped after its last saved page because sfimport was shutting down (the
+    workspace closed). Nothing is lost: the run resumes where it stopped."""
+
+    kind = "stopped"
+    retryable = True
+    remedy = (
+        "It resumes where it stopped: by itself once the web app runs again, or with Resume now "
+        "('sfimport resume RUN_ID')."
     )

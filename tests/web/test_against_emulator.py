@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sfimport.errors import ConnectionFailed
+from sfimport.extract.events import ProgressEvent
+from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.extract.workspace import Workspace
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.web import create_app
@@ -97,3 +99,41 @@ def test_re_authorise_gives_a_revoked_connection_new_tokens_through_salesforce(
     assert [s.dataset for s in workspace.list_schedules()] == ["connection:demo"]
     # The engine's calls use the new tokens, not the revoked ones it held before.
     assert workspace.list_objects("demo")
+
+
+def test_a_run_stopped_by_a_revoked_connection_resumes_in_the_background_after_re_authorising(
+    client: TestClient, workspace: Workspace, emulated: Emulated
+) -> None:
+    connect(client)
+    revoked = False
+
+    def revoke_once_rows_arrive(event: ProgressEvent) -> None:
+        nonlocal revoked
+        if not revoked and event.rows_done > 0:
+            revoked = True
+            emulated.control("revoke", {"username": ADMIN.username})
+
+    spec = ImportSpec(connection="demo", folder="Sales", objects=(ObjectChoice("Contact"),))
+    stopped = workspace.run_import(workspace.build_plan(spec), on_event=revoke_once_rows_arrive)
+    assert stopped.status == "failed"
+    assert f'href="/runs/{stopped.run_id}"' in client.get("/connections/demo").text
+
+    pressed = client.post(
+        "/connections/demo/reauthorize",
+        data={"csrf_token": csrf(client, "/connections/demo")},
+        follow_redirects=False,
+    )
+    through_salesforce(client, pressed.headers["location"])
+    resumed = client.post(
+        f"/runs/{stopped.run_id}/resolve",
+        data={"csrf_token": csrf(client, f"/runs/{stopped.run_id}"), "action": "resume"},
+        follow_redirects=False,
+    )
+    assert resumed.status_code == 303, resumed.text
+    assert resumed.headers["location"] == f"/runs/{stopped.run_id}?follow=1"
+    # The engine runs it in the background; the page polls it.
+    finished = workspace.wait(stopped.run_id, timeout=60)
+    assert finished.status == "complete"
+    (contact,) = finished.datasets
+    assert contact.count_mismatch == 0
+    assert workspace.get_dataset("Sales.Contact").row_count == contact.rows

@@ -23,6 +23,7 @@ from sfimport.errors import (
     ConnectionFailed,
     DailyLimitExceeded,
     ResourceNotFound,
+    RunStopped,
     SalesforceError,
     SfimportError,
     TransientError,
@@ -174,7 +175,9 @@ def _bulk_batches(
     try:
         job = _wait(client, job, tally, sleep)
     except SfimportError as error:
-        if not resumable(error):
+        # A job not recorded yet is not continued by a resume: after a shutdown (the network
+        # still works) it is deleted rather than left in the org.
+        if not resumable(error) or isinstance(error, RunStopped):
             _delete_quietly(client, job, tally)
         raise
     # The job is recorded before its first page: a resumed run reads its results, not a new job.
@@ -243,7 +246,7 @@ def _bulk_pages(
 
 def resumable(error: SfimportError) -> bool:
     """Errors after which the same read can continue later from its saved position."""
-    return isinstance(error, DailyLimitExceeded | TransientError | ConnectionFailed)
+    return isinstance(error, DailyLimitExceeded | TransientError | ConnectionFailed | RunStopped)
 
 
 def _wait(

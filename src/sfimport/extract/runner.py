@@ -14,6 +14,8 @@ How a data set's failure ends (see :func:`sfimport.extract.objects.resumable`):
 - an expired query locator or a vanished Bulk job: read again from the start, at once;
 - a dead connection (revoked token, blocked app): "interrupted", the connection marked as
   needing re-authorisation; the run resumes once it is re-authorised;
+- the workspace closing (``should_stop``): "interrupted" after the last saved page, due for a
+  resume at once (the next process picks it up);
 - anything else (a field gone, API disabled, ...): "failed", its staged pages dropped.
 """
 
@@ -34,6 +36,7 @@ from sfimport.errors import (
     ConnectionFailed,
     DailyLimitExceeded,
     QueryLocatorExpired,
+    RunStopped,
     SfimportError,
     TransientError,
 )
@@ -91,6 +94,7 @@ class Runner:
         sleep: Callable[[float], None],
         on_connection_failed: Callable[[str], None] | None = None,
         budget: Callable[[ImportPlan], AbstractContextManager[None]] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self._mydata = mydata
         self._ledger = ledger
@@ -101,6 +105,7 @@ class Runner:
         self._sleep = sleep
         self._on_connection_failed = on_connection_failed
         self._budget = budget
+        self._should_stop = should_stop or (lambda: False)
 
     def register(self, plan: ImportPlan, run_id: str, *, kind: str = "import") -> datetime:
         """Record the run as running before any download starts; returns its start time,
@@ -172,6 +177,12 @@ class Runner:
             self._ledger.update_dataset(run_id, planned.name, status="failed", error=planned.error)
             events.emit(planned.name, "failed", message=planned.error.message)
             return DatasetOutcome(planned.name, "failed", planned.error)
+        if self._should_stop():
+            # Closing before this data set began: it keeps whatever an earlier attempt staged.
+            info = ErrorInfo.from_error(_stopped(), dataset=planned.name, actions=("resume",))
+            self._ledger.update_dataset(run_id, planned.name, status="interrupted", error=info)
+            events.emit(planned.name, "failed", message=info.message)
+            return DatasetOutcome(planned.name, "interrupted", info)
         saved = Checkpoint.from_json(self._ledger.checkpoint(run_id, planned.name))
         checkpoint = saved or Checkpoint(plan=planned_to_json(planned))
         prior = next(d for d in self._ledger.get(run_id).datasets if d.name == planned.name)
@@ -231,6 +242,8 @@ class Runner:
                     f"The query cursor of {planned.name} kept expiring."
                 )
                 return self._stop(run_id, planned, stager, tally, "interrupted", error, progress)
+            except RunStopped as stopped:
+                return self._stop(run_id, planned, stager, tally, "interrupted", stopped, progress)
             except DailyLimitExceeded as limit:
                 return self._stop(run_id, planned, stager, tally, "waiting", limit, progress)
             except TransientError as transient:
@@ -242,7 +255,12 @@ class Runner:
                         transient,
                         stager.checkpoint.pages,
                     )
-                    self._sleep(2.0**attempt)
+                    try:
+                        self._sleep(2.0**attempt)
+                    except RunStopped as stopped:
+                        return self._stop(
+                            run_id, planned, stager, tally, "interrupted", stopped, progress
+                        )
                     continue
                 return self._stop(
                     run_id, planned, stager, tally, "interrupted", transient, progress
@@ -285,6 +303,9 @@ class Runner:
             stager.end_page(current.position, deleted_ids=tuple(deleted))
             deleted.clear()
             progress("downloading")
+            if self._should_stop():
+                # The page just staged is in the checkpoint: a resume continues after it.
+                raise _stopped()
 
         if not checkpoint.read_done:
             if planned.kind == "report":
@@ -530,11 +551,12 @@ class Runner:
             )
         else:
             interrupted = [d for d in run.datasets if d.status == "interrupted"]
-            # A dead connection resumes once re-authorised, not by the clock.
-            by_clock = interrupted and not any(
-                d.error is not None and d.error.kind == "connection" for d in interrupted
-            )
-            resume_at = now + INTERRUPTED_RETRY if by_clock else None
+            # A dead connection resumes once re-authorised, not by the clock; a run stopped by
+            # a shutdown at once, by the next process.
+            kinds = {d.error.kind if d.error is not None else "" for d in interrupted}
+            by_clock = interrupted and "connection" not in kinds
+            delay = timedelta(0) if kinds == {RunStopped.kind} else INTERRUPTED_RETRY
+            resume_at = now + delay if by_clock else None
             first = interrupted[0].error if interrupted else (errors[0] if errors else None)
             if statuses <= DONE:
                 self._ledger.finish(run_id, "complete")
@@ -545,6 +567,10 @@ class Runner:
         if not statuses & RESUMABLE:
             self._mydata.discard_run(run_id)
         return self._ledger.get(run_id)
+
+
+def _stopped() -> RunStopped:
+    return RunStopped("sfimport was shutting down, so the run stopped after its last saved page.")
 
 
 def _stored_schema(planned: PlannedDataset) -> pa.Schema:

@@ -23,6 +23,7 @@ from sfimport.errors import (
     DailyLimitExceeded,
     NotFound,
     ResourceNotFound,
+    RunStopped,
     SfimportError,
     UsageError,
 )
@@ -76,6 +77,9 @@ from sfimport.store.names import suggest_name, validate_name
 
 ClientFactory = Callable[[str], SalesforceClient]
 logger = logging.getLogger(__name__)
+
+#: How long close() waits for background runs to stop at their next page.
+CLOSE_TIMEOUT_SECONDS = 60.0
 
 _REPORT_ID = re.compile(r"^00O[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
 
@@ -151,7 +155,9 @@ class Workspace:
         self.settings = settings
         self._transport = transport
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._sleep = sleep or time.sleep
+        self._injected_sleep = sleep
+        #: Set by close(): runs stop at their next page, pauses end at once.
+        self._closing = threading.Event()
         self._data_dir = settings.data_dir()
         self._mydata = MyData.for_data_dir(self._data_dir)
         self._ledger = RunLedger.at(settings.metadata_url, self._clock)
@@ -166,7 +172,7 @@ class Workspace:
             self._connections = ConnectionService.open(
                 settings,
                 http=self._http,
-                sleep=self._sleep,
+                sleep=self._pause,
                 clock=time.monotonic if clock is None else lambda: self._clock().timestamp(),
             )
         except BaseException:
@@ -181,9 +187,27 @@ class Workspace:
         # Runs a dead process left behind keep their staged pages: they resume from them.
         self._ledger.mark_abandoned()
 
-    def close(self) -> None:
-        """Close the HTTP clients this workspace opened (runs started here keep theirs open
-        until they end)."""
+    def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Stop the background runs started here after their current page (each is recorded
+        as interrupted and resumes where it stopped: the next process picks it up), wait for
+        them, then close the HTTP clients this workspace opened. Nothing new starts after.
+
+        A run still busy after ``timeout`` seconds (a request hanging on the network) keeps
+        the HTTP clients open rather than have them closed under it."""
+        self._closing.set()
+        with self._lock:
+            threads = list(self._threads.values())
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        busy = [t.name for t in threads if t.is_alive()]
+        if busy:
+            logger.warning(
+                "Runs still busy after %g s; their HTTP clients stay open: %s",
+                timeout,
+                ", ".join(busy),
+            )
+            return
         with self._lock:
             clients = list(self._clients.values())
             self._clients.clear()
@@ -191,6 +215,27 @@ class Workspace:
             client.close()
         self._connections.close()
         self._http.close()
+
+    def _pause(self, seconds: float) -> None:
+        """The sleep of retries and Bulk polling: cut short by close() with RunStopped, so a
+        closing workspace never waits out a back-off."""
+        if self._closing.is_set():
+            raise _stopping()
+        if self._injected_sleep is not None:
+            self._injected_sleep(seconds)
+        else:
+            self._closing.wait(seconds)
+        if self._closing.is_set():
+            raise _stopping()
+
+    def _track(self, run_id: str, thread: threading.Thread) -> None:
+        """Start a background run's thread, known to close() and wait(). (One registered just
+        as close() began stops itself before its first call.)"""
+        with self._lock:
+            # Finished runs are forgotten, so a long-running web app does not collect them.
+            self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
+            self._threads[run_id] = thread
+            thread.start()
 
     def __enter__(self) -> Workspace:
         return self
@@ -527,9 +572,10 @@ class Workspace:
             client_for=self.client,
             concurrency=self.settings.concurrency,
             clock=self._clock,
-            sleep=self._sleep,
+            sleep=self._pause,
             on_connection_failed=self._needs_reauth,
             budget=self._budget_for,
+            should_stop=self._closing.is_set,
         )
 
     def _needs_reauth(self, connection: str) -> None:
@@ -584,13 +630,13 @@ class Workspace:
         return self._start(plan, "import")
 
     def _start(self, plan: ImportPlan, kind: str) -> str:
+        if self._closing.is_set():
+            raise UsageError("sfimport is shutting down; no run starts now.")
         runner, run_id, log, started = self._prepare(plan, kind, None)
         thread = threading.Thread(
             target=runner.execute, args=(plan, run_id, log, started), name=f"run-{run_id}"
         )
-        with self._lock:
-            self._threads[run_id] = thread
-        thread.start()
+        self._track(run_id, thread)
         return run_id
 
     def wait(self, run_id: str, timeout: float | None = None) -> RunInfo:
@@ -783,15 +829,28 @@ class Workspace:
         return resumed
 
     def resume_run(self, run_id: str) -> RunResult:
-        """Resume a stopped run now, in this thread (e.g. after re-authorising a connection)."""
+        """Resume a stopped run now, in this thread, until it ends (e.g. after re-authorising
+        a connection)."""
+        self._resume_now(run_id, background=False)
+        return RunResult(self._ledger.get(run_id))
+
+    def start_resume(self, run_id: str) -> str:
+        """Resume a stopped run in a background thread, tracked like :meth:`start_import`;
+        returns its id once the run is recorded as running again. UsageError when there is
+        nothing to resume."""
+        self._resume_now(run_id, background=True)
+        return run_id
+
+    def _resume_now(self, run_id: str, *, background: bool) -> None:
         run = self._ledger.get(run_id)
         if run.status in ("running", "complete"):
             raise UsageError(f"Run {run_id} is {run.status}; there is nothing to resume.")
-        if not self._resume(run_id, background=False):
+        if not self._resume(run_id, background=background):
             raise UsageError(f"Run {run_id} could not be resumed (another process took it).")
-        return RunResult(self._ledger.get(run_id))
 
     def _resume(self, run_id: str, *, background: bool) -> bool:
+        if background and self._closing.is_set():
+            raise UsageError("sfimport is shutting down; no run starts now.")
         spec = ImportSpec.from_toml(self._ledger.spec_toml(run_id))
         run = self._ledger.get(run_id)
         datasets = []
@@ -825,9 +884,7 @@ class Workspace:
         thread = threading.Thread(
             target=runner.execute, args=(plan, run_id, log, run.started_at), name=f"run-{run_id}"
         )
-        with self._lock:
-            self._threads[run_id] = thread
-        thread.start()
+        self._track(run_id, thread)
         return True
 
     def set_schedule(self, dataset: str, every: str) -> ScheduleInfo:
@@ -1005,6 +1062,10 @@ class Workspace:
             skipped=dataset.skipped,
             cursor_field=dataset.cursor_field,
         )
+
+
+def _stopping() -> RunStopped:
+    return RunStopped("sfimport is shutting down, so the run stopped after its last saved page.")
 
 
 def _no_report(ref: str) -> NotFound:

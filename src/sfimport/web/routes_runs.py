@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sfimport.errors import SfimportError, UsageError
+from sfimport.errors import UsageError
 from sfimport.web.dependencies import CsrfChecked, WorkspaceDep, render
 from sfimport.web.error_pages import ACTION_LABELS
 from sfimport.web.ports import WorkspacePort
 from sfimport.web.routes_connections import see_other, seg
-
-logger = logging.getLogger(__name__)
 
 router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
@@ -26,8 +21,6 @@ forms = APIRouter(dependencies=[CsrfChecked])
 FINAL_STATUSES = frozenset({"complete", "partial", "failed"})
 #: Actions that start a new run through ``resolve_field_error``.
 FIELD_ACTIONS = ("reimport", "retry", "continue_without_field")
-#: How long a Resume press waits for the run to be picked up before showing its page.
-RESUME_PICKUP_SECONDS = 5.0
 
 
 @router.get("/runs", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -78,30 +71,9 @@ def resolve(
 
 
 def resume_in_background(workspace: WorkspacePort, run_id: str) -> None:
-    """Resume a stopped run on a thread of its own and return once it is running.
-
-    ``Workspace.resume_run`` blocks until the run ends, so it cannot run in the request; the
-    wait for the pickup keeps the run page from showing the old, final state (and then never
-    polling). An error before the pickup (nothing to resume, the connection still revoked) is
-    raised here, so the person sees it as a page."""
-    before = workspace.get_run(run_id).status
-    if before == "running":
+    """Resume a stopped run in the engine's background (``Workspace.start_resume``): it returns
+    once the run is recorded as running, so the run page that follows polls it. An error before
+    the start (nothing to resume) is raised here, so the person sees it as a page."""
+    if workspace.get_run(run_id).status == "running":
         return
-    failure: list[SfimportError] = []
-
-    def resume() -> None:
-        try:
-            workspace.resume_run(run_id)
-        except SfimportError as error:
-            failure.append(error)
-            logger.warning("Run %s was not resumed: %s", run_id, error.message)
-
-    worker = threading.Thread(target=resume, name=f"resume-{run_id}")
-    worker.start()
-    deadline = time.monotonic() + RESUME_PICKUP_SECONDS
-    while worker.is_alive() and time.monotonic() < deadline:
-        if workspace.get_run(run_id).status != before:
-            return
-        time.sleep(0.02)
-    if failure:
-        raise failure[0]
+    workspace.start_resume(run_id)

@@ -19,6 +19,7 @@ from sfimport.extract.conceal import (
     sample_for,
     sample_of,
     sample_rows,
+    shape_of,
 )
 from sfimport.extract.schema import FieldSpec, arrow_schema
 
@@ -185,3 +186,15 @@ def test_data_folder_key_is_created_private_once_and_reused(tmp_path: Path) -> N
     assert Concealer.for_data_folder(tmp_path / "other").pseudonym(
         "Jane", Shape.PERSON
     ) != first.pseudonym("Jane", Shape.PERSON)
+
+
+def test_report_columns_named_by_label_conceal_like_their_object_fields() -> None:
+    concealer = Concealer(b"k" * 32)
+    for label, field in [
+        ("First Name", "FirstName"),
+        ("Last Name", "LastName"),
+        ("Mailing City", "MailingCity"),
+    ]:
+        from_report = concealer.pseudonym("Ada", shape_of(label, "string"))
+        from_object = concealer.pseudonym("Ada", shape_of(field, "string"))
+        assert from_report == from_object

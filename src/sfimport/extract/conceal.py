@@ -133,9 +133,15 @@ def default_concealed_columns(fields: Sequence[FieldSpec], sobject: str) -> tupl
 
 
 def shape_of(name: str, sf_type: str) -> Shape:
-    """The shape used for a concealed column of this name and Salesforce type."""
+    """The shape used for a concealed column of this name and Salesforce type.
+
+    Report columns are named by their labels ("First Name", "Mailing City"): spaces are
+    ignored so that a value concealed in a report and in its object gets the same pseudonym,
+    and the two data sets still join.
+    """
     if sf_type in ("email", "phone", "url"):
         return _SHAPE_BY_TYPE[sf_type]
+    name = name.replace(" ", "")
     is_part, part = _address_part(name)
     if is_part and part is not None:
         return part

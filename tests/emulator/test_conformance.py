@@ -4,7 +4,6 @@ keys, value types, status and recorded headers; only values may differ."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,9 +12,9 @@ import yaml
 
 from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from tests.emulator.conftest import ADMIN, Http, V
+from tests.salesforce.recordings import recordings_dir
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "recordings"
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason="recordings not present")
+RECORDINGS = recordings_dir()
 
 
 class Recording:

@@ -5,7 +5,6 @@ the recorded report runs."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from sfimport.emulator import Org
 from sfimport.emulator.reports import DEMO_REPORTS
 from tests.emulator.conftest import Http, V, error_of, fresh_org
+from tests.salesforce.recordings import recordings_dir
 
-RECORDINGS = Path("/work/shared/recordings/reports")
+RECORDINGS = recordings_dir() / "reports"
 REPORTS = f"{V}/analytics/reports"
 IDS = {report.developer_name: report.id for report in DEMO_REPORTS}
 

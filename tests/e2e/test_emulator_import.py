@@ -56,16 +56,47 @@ def _truth(org: Org, name: str) -> dict[str, dict[str, Any]]:
     return {row["Id"]: row for row in table.to_pylist() if not row.get("IsDeleted")}
 
 
-def test_every_field_lands_with_the_value_the_org_holds(workspace: Workspace, org: Org) -> None:
+# Account carries the standard types and the address/location compounds; Project__c the rest
+# (time, multipicklist, percent, double, encryptedstring, url, email, phone, formulas).
+@pytest.mark.parametrize("sobject", ["Account", "Project__c"])
+def test_every_field_lands_with_the_value_the_org_holds(
+    workspace: Workspace, org: Org, sobject: str
+) -> None:
     plan = workspace.build_plan(
-        ImportSpec(connection="demo", folder="Sales", objects=(ObjectChoice("Account"),))
+        ImportSpec(connection="demo", folder="Sales", objects=(ObjectChoice(sobject),))
     )
     result = workspace.run_import(plan)
     assert result.status == "complete", result.run
-    truth = _truth(org, "Account")
-    got = workspace.query('SELECT * FROM "Sales"."Account"', limit=10_000)
+    truth = _truth(org, sobject)
+    got = workspace.query(f'SELECT * FROM "Sales"."{sobject}"', limit=10_000)
     names = [c for c, _ in got.columns]
+    types = dict(got.columns)
     assert len(got.rows) == len(truth) == plan.datasets[0].expected_rows
+    assert types["Id"] == "string"
+    assert types["SystemModstamp"].startswith("timestamp") and "UTC" in types["SystemModstamp"]
+    if sobject == "Project__c":
+        assert {
+            name: types[name]
+            for name in (
+                "Budget__c",
+                "Completion__c",
+                "Start_Date__c",
+                "Kickoff_Time__c",
+                "Tags__c",
+                "Is_Billable__c",
+                "Access_Code__c",
+                "Site_Location__Latitude__s",
+            )
+        } == {
+            "Budget__c": "double",
+            "Completion__c": "double",
+            "Start_Date__c": "date32[day]",
+            "Kickoff_Time__c": "time64[us]",
+            "Tags__c": "string",
+            "Is_Billable__c": "bool",
+            "Access_Code__c": "string",
+            "Site_Location__Latitude__s": "double",
+        }
     for values in got.rows:
         row = dict(zip(names, values, strict=True))
         expected = truth[row["Id"]]

@@ -324,3 +324,32 @@ def test_schedules_refresh_a_data_set_and_a_whole_connection_when_due(
     assert all(run.status == "complete" for run in runs)
     with pytest.raises(UsageError):
         workspace.set_connection_schedule("demo", "every tuesday")
+
+
+def test_default_concealment_carries_through_refreshes_to_fields_that_appear_later(
+    live: LiveOrg,
+) -> None:
+    workspace = live.workspace()
+    live.connect(workspace)
+    hidden = {"object": "Contact", "field": "Email", "username": ADMIN}
+    live.control("fields", {"action": "hide", **hidden})
+    spec = ImportSpec(
+        connection="demo",
+        folder="Sales",
+        objects=(ObjectChoice("Contact"),),
+        conceal={"Contact": None},
+    )
+    with workspace:
+        assert workspace.run_import(workspace.build_plan(spec)).status == "complete"
+        live.advance(60)
+        assert workspace.refresh(["Sales.Contact"]).status == "complete"
+        live.control("fields", {"action": "show", **hidden})
+        live.advance(60)
+        assert workspace.refresh(["Sales.Contact"]).status == "complete"
+        dataset = workspace.get_dataset("Sales.Contact")
+        assert "Email" in dataset.concealed
+        emails = workspace.query('SELECT "Email" FROM "Sales"."Contact" WHERE "Email" IS NOT NULL')
+        assert emails.rows
+        assert all(email.endswith("@concealed.invalid") for (email,) in emails.rows)
+        raw = {row["Email"] for row in live.live_rows("Contact").values() if row.get("Email")}
+        assert raw and not raw & {email for (email,) in emails.rows}

@@ -710,6 +710,7 @@ class Workspace:
             start_dates = {d.start_date for d in members if d.start_date is not None}
             budget_percent: float | None = None
             every_field: dict[str, bool] = {}
+            default_concealment: dict[str, bool] = {}
             for dataset in members:
                 last = self._last_spec(dataset)
                 if last is not None and last.budget_percent is not None:
@@ -720,6 +721,7 @@ class Workspace:
                     continue
                 choice = self._refresh_choice(dataset, last)
                 every_field[dataset.source] = choice.all_fields
+                default_concealment[dataset.source] = choice.default_concealment
                 if without and dataset.name in without:
                     choice = replace(choice, without=choice.without | without[dataset.name])
                 if whole:
@@ -738,7 +740,13 @@ class Workspace:
                     if d.kind == "object"
                 ),
                 reports=tuple(d.source for d in planned if d.kind == "report"),
-                conceal={d.source: tuple(d.concealed) for d in planned if d.concealed},
+                # Default concealment stays "default", so personal fields that appear later
+                # are concealed too (a written-out list would leave them raw).
+                conceal={
+                    d.source: None if default_concealment.get(d.source) else tuple(d.concealed)
+                    for d in planned
+                    if d.concealed or default_concealment.get(d.source)
+                },
                 budget_percent=budget_percent,
             )
             usage = client.usage or self._limits_usage(client)

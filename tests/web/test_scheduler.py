@@ -15,7 +15,7 @@ def test_the_scheduler_runs_while_the_app_is_up_and_stops_with_it(
     workspace: FakeWorkspace,
 ) -> None:
     app = create_app(workspace.settings, workspace=workspace, scheduler_interval=0.01)
-    with TestClient(app):
+    with TestClient(app, base_url="http://127.0.0.1:8000"):
         deadline = time.monotonic() + 5
         while workspace.scheduler_ticks < 2 and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -147,3 +147,14 @@ def test_api_writes_from_another_origin_are_refused(client: TestClient) -> None:
 def test_api_writes_must_be_json(client: TestClient) -> None:
     response = client.post("/api/connections/authorize", data={"name": "x"})
     assert response.status_code == 415
+
+
+def test_requests_for_another_host_name_are_refused(client: TestClient) -> None:
+    # A page on a domain that re-resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
+    refused = client.post(
+        "/api/query",
+        json={"sql": "SELECT 1"},
+        headers={"Host": "attacker.example", "Origin": "http://attacker.example"},
+    )
+    assert refused.status_code == 400
+    assert client.get("/data", headers={"Host": "localhost:8000"}).status_code == 200

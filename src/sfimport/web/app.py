@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sfimport import __version__
 from sfimport.errors import SfimportError
@@ -88,6 +89,9 @@ def create_app(
         secure=secure_cookie,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    # The app has no login of its own: answering only to its own host names stops a page
+    # whose domain re-resolves to 127.0.0.1 (DNS rebinding) from driving it.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_api_route(
@@ -169,3 +173,18 @@ def _register_error_pages(app: FastAPI) -> None:
             },
             status_code=422,
         )
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """Host names the app answers to: loopback, its bind address and its OAuth callback's host.
+
+    Bound to every interface (0.0.0.0), it answers to any name: whoever serves it that way
+    chose to expose it.
+    """
+    if settings.host in ("0.0.0.0", "::"):  # noqa: S104 (a check, not a bind)
+        return ["*"]
+    hosts = {"127.0.0.1", "localhost", "::1", "[::1]", settings.host}
+    callback_host = urlsplit(settings.redirect_uri).hostname
+    if callback_host:
+        hosts.add(callback_host)
+    return sorted(hosts)

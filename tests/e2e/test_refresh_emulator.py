@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from sfimport.errors import BudgetExceeded, UsageError
+from sfimport.errors import BudgetExceeded, StoreBusy, UsageError
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.extract.workspace import Workspace
 from sfimport.store.metadata import ConnectionStatus
+from sfimport.store.mydata import MyData
 from tests.e2e.refresh_org import ADMIN, LiveOrg, assert_exact_copy, live_org, my_rows
 
 CONTACTS = '"Sales"."Contact"'
@@ -353,3 +354,33 @@ def test_default_concealment_carries_through_refreshes_to_fields_that_appear_lat
         assert all(email.endswith("@concealed.invalid") for (email,) in emails.rows)
         raw = {row["Email"] for row in live.live_rows("Contact").values() if row.get("Email")}
         assert raw and not raw & {email for (email,) in emails.rows}
+
+
+def test_my_data_locked_at_publish_keeps_the_download_and_resumes_without_reading_again(
+    live: LiveOrg, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = my_rows(workspace, CONTACTS)
+    change_contacts(live)
+    real_merge = MyData.merge
+    real_publish = MyData.publish
+
+    def locked(*args: object, **kwargs: object) -> object:
+        raise StoreBusy("My Data stayed locked by another process for 30 s.")
+
+    monkeypatch.setattr(MyData, "merge", locked)
+    monkeypatch.setattr(MyData, "publish", locked)
+    result = workspace.refresh(["Sales.Contact"])
+    assert result.status != "complete"
+    (contact,) = result.run.datasets
+    assert contact.status == "interrupted"
+    assert result.run.error is not None and "resume" in result.run.error.actions
+    assert my_rows(workspace, CONTACTS) == before
+
+    monkeypatch.setattr(MyData, "merge", real_merge)
+    monkeypatch.setattr(MyData, "publish", real_publish)
+    calls_before = live.control("clock", {"advance_seconds": 0})["api_requests"]["used"]
+    resumed = workspace.resume_run(result.run_id)
+    assert resumed.status == "complete", resumed.run
+    used = live.control("clock", {"advance_seconds": 0})["api_requests"]["used"] - calls_before
+    assert used <= 2, "the staged pages were published, not downloaded again"
+    assert_exact_copy(live, workspace, "Contact", CONTACTS)

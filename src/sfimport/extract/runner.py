@@ -38,6 +38,7 @@ from sfimport.errors import (
     QueryLocatorExpired,
     RunStopped,
     SfimportError,
+    StoreBusy,
     TransientError,
 )
 from sfimport.extract.conceal import Concealer, concealment_shapes
@@ -269,6 +270,10 @@ class Runner:
                 if self._on_connection_failed is not None:
                     self._on_connection_failed(plan.spec.connection)
                 return self._stop(run_id, planned, stager, tally, "interrupted", dead, progress)
+            except StoreBusy as busy:
+                # My Data stayed locked (another process publishing or exporting): the pages
+                # read so far are kept and the run resumes, without downloading them again.
+                return self._stop(run_id, planned, stager, tally, "interrupted", busy, progress)
             except SfimportError as failure:
                 return self._stop(run_id, planned, stager, tally, "failed", failure, progress)
             except Exception as bug:  # a bug must not leave the run "running" forever

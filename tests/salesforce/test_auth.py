@@ -24,6 +24,7 @@ from sfimport.salesforce import (
     pkce_challenge,
     redact,
 )
+from sfimport.salesforce.redaction import redacting_logger
 from tests.salesforce.conftest import (
     ACCESS_TOKEN,
     INSTANCE,
@@ -409,3 +410,16 @@ def test_error_messages_never_contain_a_token() -> None:
         client.refresh(REFRESH_TOKEN)
     assert ACCESS_TOKEN not in caught.value.describe()
     assert REFRESH_TOKEN not in caught.value.describe()
+
+
+def test_tokens_in_a_logged_traceback_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    token = "00D5g000004ABCD!AQcAQH0nQ3zQqXfQtracebacksecret"
+    logger = redacting_logger("sfimport.extract.runner")
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise RuntimeError(f"request failed with Authorization: Bearer {token}")
+        except RuntimeError:
+            logger.exception("Data set %s failed unexpectedly", "Lead")
+    formatted = logging.Formatter().format(caplog.records[-1])
+    assert "RuntimeError" in formatted and "Traceback" in formatted
+    assert "tracebacksecret" not in formatted

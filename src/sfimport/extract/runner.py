@@ -21,7 +21,6 @@ How a data set's failure ends (see :func:`sfimport.extract.objects.resumable`):
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -51,11 +50,12 @@ from sfimport.extract.resume import Checkpoint, PageStaging, planned_to_json
 from sfimport.extract.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
 from sfimport.extract.schema import FieldSpec, arrow_schema
 from sfimport.salesforce.client import SalesforceClient
+from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.mydata import MyData, Publication
 from sfimport.store.names import quote
 from sfimport.store.staging import staging_directory
 
-logger = logging.getLogger(__name__)
+logger = redacting_logger(__name__)
 
 #: Actions offered for a data set whose field went away since the last import.
 FIELD_ERROR_ACTIONS = ("reimport", "retry", "continue_without_field")

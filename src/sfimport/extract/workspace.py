@@ -3,7 +3,6 @@ as the web app and the CLI call them (see the engine contract). Thread-safe; che
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import time
@@ -69,6 +68,7 @@ from sfimport.extract.schedule import connection_key, connection_of, next_run
 from sfimport.extract.schema import FieldSpec, field_sf_type, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
+from sfimport.salesforce.redaction import redacting_logger
 from sfimport.salesforce.wire import ReportDescribe, SObjectDescribe
 from sfimport.settings import Settings
 from sfimport.store.metadata import Connection, ConnectionStatus
@@ -76,7 +76,7 @@ from sfimport.store.mydata import Dataset, MyData, new_run_id
 from sfimport.store.names import suggest_name, validate_name
 
 ClientFactory = Callable[[str], SalesforceClient]
-logger = logging.getLogger(__name__)
+logger = redacting_logger(__name__)
 
 #: How long close() waits for background runs to stop at their next page.
 CLOSE_TIMEOUT_SECONDS = 60.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import traceback
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -55,6 +56,11 @@ class RedactingFilter(logging.Filter):
         if cleaned != message or record.args:
             record.msg = cleaned
             record.args = ()
+        if record.exc_info and not record.exc_text:
+            # A traceback's exception text can carry a token too; formatters use exc_text
+            # as given when it is set.
+            formatted = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = redact(formatted)
         return True
 
 

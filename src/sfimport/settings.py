@@ -44,9 +44,5 @@ class Settings(BaseSettings):
         return path
 
     @property
-    def mydata_path(self) -> Path:
-        return self.data_dir() / "mydata.duckdb"
-
-    @property
     def metadata_url(self) -> str:
         return f"sqlite:///{self.data_dir() / 'metadata.sqlite'}"

@@ -158,3 +158,33 @@ def test_requests_for_another_host_name_are_refused(client: TestClient) -> None:
     )
     assert refused.status_code == 400
     assert client.get("/data", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_forms_may_only_post_to_the_app_itself(client: TestClient) -> None:
+    policy = client.get("/data").headers["content-security-policy"]
+    assert "form-action 'self'" in [p.strip() for p in policy.split(";")]
+
+
+def test_a_wrong_method_names_every_allowed_one(client: TestClient) -> None:
+    page = client.put("/sql")
+    assert page.status_code == 405
+    assert page.headers["allow"] == "GET, POST"  # the page and its form share the path
+    api = client.delete("/api/query")
+    assert api.status_code == 405
+    assert api.headers["allow"] == "POST"
+
+
+def test_api_actions_without_a_body_need_no_content_type(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    assert client.post("/api/connections/Sales org/test").status_code == 200
+    workspace.schedules["Sales.Lead"] = "1d"
+    assert client.delete("/api/schedules/Sales.Lead").status_code == 200
+    assert "Sales.Lead" not in workspace.schedules
+    # An empty cross-site form still sends a form Content-Type: refused.
+    form = client.post(
+        "/api/connections/Sales org/test",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Match
 
 from sfimport import __version__
 from sfimport.errors import SfimportError
@@ -114,6 +115,9 @@ def create_app(
     return app
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
@@ -140,14 +144,19 @@ def _register_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names only the first route's methods; a path served by a page and a
+            # form route (GET and POST /sql) allows both.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if _wants_json(request) or not hasattr(request.state, "session"):
             return JSONResponse(
                 {"kind": "http", "message": str(error.detail), "remedy": "", "retryable": False},
                 status_code=error.status_code,
-                headers=error.headers,
+                headers=headers,
             )
         title = {403: "Not allowed", 404: "Page not found"}.get(error.status_code, "Error")
-        return render(
+        page = render(
             request,
             "error.html",
             status_code=error.status_code,
@@ -156,6 +165,8 @@ def _register_error_pages(app: FastAPI) -> None:
             page={"title": title},
             reauthorise=None,
         )
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: Exception) -> Response:
@@ -173,6 +184,16 @@ def _register_error_pages(app: FastAPI) -> None:
             },
             status_code=422,
         )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the request's path answers, for a 405's ``Allow`` header."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def allowed_hosts(settings: Settings) -> list[str]:

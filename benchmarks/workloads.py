@@ -31,7 +31,7 @@ def _calls_used(base_url: str) -> int:
 
 
 def _workspace(config: dict[str, Any]) -> Any:
-    from sfimport.extract.workspace import Workspace
+    from sfimport.app.workspace import Workspace
     from sfimport.settings import Settings
 
     base_url = config["base_url"]

@@ -12,6 +12,7 @@ import httpx2
 import pytest
 from typer.testing import CliRunner, Result
 
+from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.cli.context import CliState
 from sfimport.emulator import (
@@ -22,7 +23,6 @@ from sfimport.emulator import (
     create_emulator,
     serve_in_thread,
 )
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 from tests.cli.fake_workspace import FakeWorkspace
 

@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sfimport.app.workspace import RunResult
 from sfimport.errors import AuthorizationDenied, NotFound, NotSupportedObject, UsageError
 from sfimport.extract.connections import Connected, DeletionResult, PendingAuthorization
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.permissions import PermissionItem, PermissionReport
 from sfimport.extract.plan import ImportPlan, PlannedDataset
-from sfimport.extract.runs import ErrorInfo, RunDatasetInfo, RunInfo
 from sfimport.extract.schema import FieldSpec
 from sfimport.extract.spec import ImportSpec
-from sfimport.extract.workspace import RunResult
 from sfimport.store.metadata import Connection, ConnectionStatus
+from sfimport.store.runs import ErrorInfo, RunDatasetInfo, RunInfo
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 

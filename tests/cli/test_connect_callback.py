@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from typer.testing import CliRunner, Result
 
+from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.cli.context import CliState
 from sfimport.emulator import Org
-from sfimport.extract.workspace import Workspace
 from tests.cli.conftest import loopback_redirect
 from tests.cli.test_emulator_cli import browser_that_clicks
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import Org
-from sfimport.extract.workspace import Workspace
 from tests.cli.conftest import ADMIN, NOREPORTS, Run, mint
 
 REQUEST_ID = re.compile(r'name="oauth_request" value="([^"]+)"')

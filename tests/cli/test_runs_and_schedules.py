@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from sfimport.extract.workspace import Workspace
+from sfimport.app.workspace import Workspace
 from tests.cli.conftest import ADMIN, Run
 from tests.cli.test_emulator_cli import LimitAfterFirstPage, browser_that_clicks
 

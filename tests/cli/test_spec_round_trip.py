@@ -13,8 +13,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from sfimport.app.workspace import Workspace
 from sfimport.extract.spec import ImportSpec
-from sfimport.extract.workspace import Workspace
 from sfimport.web import create_app
 from tests.cli.conftest import Run
 

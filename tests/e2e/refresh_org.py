@@ -13,11 +13,11 @@ from typing import Any
 import httpx2
 import pyarrow as pa
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator.app import create_emulator
 from sfimport.emulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_demo_org
 from sfimport.emulator.org import Org
 from sfimport.emulator.server import serve_in_thread
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 
 ADMIN = "admin@sfimport-demo.example"

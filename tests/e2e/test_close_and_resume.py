@@ -5,25 +5,21 @@ recorded as due for a resume, and start_resume continues it in the background to
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     Org,
     build_demo_org,
-    create_emulator,
-    serve_in_thread,
 )
 from sfimport.errors import UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
+from tests.e2e.conftest import emulator_settings
 
 ADMIN = "admin@sfimport-demo.example"
 #: Under the Bulk threshold: read over REST in pages of 2,000 rows.
@@ -55,19 +51,8 @@ def org() -> Org:
     return build_demo_org(scale={"Account": 50, "Contact": CONTACTS})
 
 
-@pytest.fixture(scope="module")
-def base_url(org: Org) -> Iterator[str]:
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
 def settings(home: Path, base_url: str) -> Settings:
-    return Settings(
-        home=home,
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
+    return emulator_settings(home, base_url)
 
 
 def live_contacts(org: Org) -> int:

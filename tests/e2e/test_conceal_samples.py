@@ -3,47 +3,13 @@ only, and what they promise is what an import stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx2
 import pytest
 
-from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    build_demo_org,
-    create_emulator,
-    serve_in_thread,
-)
+from sfimport.app.workspace import Workspace
 from sfimport.errors import NotFound
 from sfimport.extract.spec import ImportSpec
-from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
 
-ADMIN = "admin@sfimport-demo.example"
 REMOVED = "removed (empty)"
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    org = build_demo_org(scale={"Account": 60, "Contact": 60})
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
-    settings = Settings(
-        home=tmp_path / "home",
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
-    with Workspace(settings, sleep=lambda s: None) as workspace:
-        minted = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": ADMIN}).json()
-        workspace.connect_with_refresh_token("demo", minted["refresh_token"], login_url=base_url)
-        yield workspace
 
 
 def test_a_reports_sample_shows_its_default_concealed_columns_as_pseudonyms(

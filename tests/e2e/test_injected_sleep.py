@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -18,7 +19,6 @@ from sfimport.emulator import (
     serve_in_thread,
 )
 from sfimport.errors import TransientError
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 
 

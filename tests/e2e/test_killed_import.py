@@ -10,9 +10,9 @@ import textwrap
 import time
 from pathlib import Path
 
+from sfimport.app.workspace import Workspace
 from sfimport.extract.cursor import select_soql
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 from tests.extract.fake_org import FakeOrg, client_for, make_records
 
@@ -23,7 +23,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from sfimport.extract.spec import ImportSpec, ObjectChoice
-    from sfimport.extract.workspace import Workspace
+    from sfimport.app.workspace import Workspace
     from sfimport.settings import Settings
     from tests.extract.fake_org import FakeOrg, client_for, make_records
 

@@ -4,26 +4,21 @@ starts nothing and says when to try again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     build_demo_org,
     create_emulator,
     serve_in_thread,
 )
 from sfimport.errors import DailyLimitExceeded, NotFound, NotSupportedObject
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
 
-ADMIN = "admin@sfimport-demo.example"
 NOW = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
@@ -35,17 +30,8 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
-    settings = Settings(
-        home=tmp_path / "home",
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
-    with Workspace(settings, sleep=lambda s: None, clock=lambda: NOW) as workspace:
-        minted = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": ADMIN}).json()
-        workspace.connect_with_refresh_token("demo", minted["refresh_token"], login_url=base_url)
-        yield workspace
+def workspace_clock() -> Callable[[], datetime]:
+    return lambda: NOW
 
 
 def spec(*objects: str, reports: tuple[str, ...] = ()) -> ImportSpec:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.errors import BudgetExceeded, StoreBusy, UsageError
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.store.mydata import MyData
 from tests.e2e.refresh_org import ADMIN, LiveOrg, assert_exact_copy, live_org, my_rows
@@ -184,7 +184,7 @@ def test_a_connection_that_dies_mid_run_marks_the_run_and_the_connection(
 ) -> None:
     before = my_rows(workspace, CONTACTS)
     change_contacts(live)
-    plans = workspace._refresh_plans(["Sales.Contact"])  # planned while the grant is alive
+    plans = workspace.plan_refreshes(["Sales.Contact"])  # planned while the grant is alive
     live.control("revoke", {"username": ADMIN})
     result = workspace.run_import(plans[0])
     assert result.status == "failed"
@@ -198,7 +198,7 @@ def test_api_disabled_for_the_user_gives_its_error_and_remedy(
     live: LiveOrg, workspace: Workspace
 ) -> None:
     before = my_rows(workspace, CONTACTS)
-    plans = workspace._refresh_plans(["Sales.Contact"])
+    plans = workspace.plan_refreshes(["Sales.Contact"])
     live.control(
         "permissions", {"username": ADMIN, "permission": "PermissionsApiEnabled", "enabled": False}
     )
@@ -229,7 +229,7 @@ def test_daily_limit_mid_run_waits_keeps_what_completed_and_resumes_after_the_re
 ) -> None:
     before = my_rows(workspace, CONTACTS)
     change_contacts(live)
-    plans = workspace._refresh_plans(["Sales.Contact"], whole=True)
+    plans = workspace.plan_refreshes(["Sales.Contact"], whole=True)
 
     def use_up_the_allowance(event: ProgressEvent) -> None:
         # Other apps take the rest of the day's calls once the first page is in.
@@ -290,7 +290,7 @@ def test_expired_query_locators_are_read_again_and_the_run_still_matches(
     live: LiveOrg, workspace: Workspace
 ) -> None:
     change_contacts(live)
-    (plan,) = workspace._refresh_plans(["Sales.Contact"], whole=True)
+    (plan,) = workspace.plan_refreshes(["Sales.Contact"], whole=True)
     expired: list[int] = []
 
     def expire_after_first_page(event: ProgressEvent) -> None:

@@ -4,25 +4,19 @@ records, including "All Contacts" (over 2,000 rows) for a user who cannot see Bi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     build_demo_org,
-    create_emulator,
-    serve_in_thread,
 )
 from sfimport.emulator.org import Org
 from sfimport.extract.spec import ImportSpec
-from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
+from tests.e2e.conftest import connect, emulator_settings
 
 ADMIN = "admin@sfimport-demo.example"
 RESTRICTED = "restricted@sfimport-demo.example"
@@ -33,22 +27,9 @@ def org() -> Org:
     return build_demo_org()
 
 
-@pytest.fixture(scope="module")
-def base_url(org: Org) -> Iterator[str]:
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
 def _workspace(home: Path, base_url: str, username: str) -> Workspace:
-    settings = Settings(
-        home=home,
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
-    workspace = Workspace(settings, sleep=lambda s: None)
-    minted = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": username}).json()
-    workspace.connect_with_refresh_token("demo", minted["refresh_token"], login_url=base_url)
+    workspace = Workspace(emulator_settings(home, base_url), sleep=lambda s: None)
+    connect(workspace, base_url, username=username)
     return workspace
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.extract.plan import ImportPlan
 from sfimport.extract.resume import PageStaging
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.store.mydata import MyData
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
 
@@ -158,7 +158,7 @@ def test_a_run_killed_at_random_points_always_resumes_to_an_exact_copy(
             )
             plan = replace(plan, datasets=bulk)
         else:
-            (plan,) = doomed._refresh_plans(["Sales.Account", "Sales.Contact"])
+            (plan,) = doomed.plan_refreshes(["Sales.Account", "Sales.Contact"])
         armed.append(KillSwitch(at=rng.randint(1, 24)))
         try:
             doomed.run_import(plan)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sfimport.extract.events import EventLog
-from sfimport.extract.runs import ErrorInfo, RunLedger
+from sfimport.store.runs import ErrorInfo, RunLedger
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

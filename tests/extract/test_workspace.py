@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from sfimport.app.workspace import Workspace
 from sfimport.errors import NotSupportedObject, SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 from tests.extract.fake_org import FakeOrg, client_for, make_records
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from sfimport.app.workspace import Workspace
 from sfimport.errors import ConnectionFailed
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.web import create_app
 from tests.salesforce.emulated import Emulated, browser_login, demo_user, emulator, settings_for

@@ -27,9 +27,7 @@ from sfimport.cli.output import (
 from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
 
 if TYPE_CHECKING:
-    from sfimport.extract.connections import Connected
-    from sfimport.extract.permissions import PermissionItem, PermissionReport
-    from sfimport.store.metadata import Connection
+    from sfimport.app.ports import Connected, Connection, PermissionItem, PermissionReport
 
 
 def register(app: typer.Typer) -> None:

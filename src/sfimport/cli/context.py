@@ -18,13 +18,13 @@ from rich.console import Console
 from typer._click import Context as ClickContext
 
 if TYPE_CHECKING:
-    from sfimport.extract.workspace import Workspace
+    from sfimport.app.workspace import Workspace
     from sfimport.settings import Settings
 
 
 def _real_workspace(settings: Settings) -> Workspace:
     # Imported on first use: `sfimport --help` must not load DuckDB, Arrow and the engine.
-    from sfimport.extract.workspace import Workspace
+    from sfimport.app.workspace import Workspace
 
     return Workspace(settings)
 

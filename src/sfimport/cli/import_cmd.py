@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sfimport.app.ports import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.cli.context import CliState
 from sfimport.cli.options import JsonFlag, command_state
 from sfimport.cli.output import (
@@ -27,10 +28,9 @@ from sfimport.cli.output import (
 from sfimport.cli.progress import progress_listener
 from sfimport.cli.runs_cmd import print_run, run_json
 from sfimport.errors import BudgetExceeded, UsageError
-from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 
 if TYPE_CHECKING:
-    from sfimport.extract.plan import ImportPlan
+    from sfimport.app.ports import ImportPlan
 
 DEFAULT_FOLDER = "Salesforce"
 

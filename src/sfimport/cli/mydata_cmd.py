@@ -25,7 +25,7 @@ from sfimport.cli.runs_cmd import print_run, run_json
 from sfimport.errors import UsageError
 
 if TYPE_CHECKING:
-    from sfimport.extract.workspace import PreviewResult
+    from sfimport.app.ports import PreviewResult
 
 DatasetName = Annotated[
     str, typer.Argument(metavar="DATASET", help="A data set, as Folder.Name or a unique Name.")

@@ -22,7 +22,7 @@ from sfimport.cli.output import (
 from sfimport.cli.progress import progress_listener
 
 if TYPE_CHECKING:
-    from sfimport.extract.runs import ErrorInfo, RunInfo
+    from sfimport.app.ports import ErrorInfo, RunInfo
 
 #: What a person reads for each run status.
 _STATUS_TEXT = {

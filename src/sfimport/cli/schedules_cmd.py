@@ -16,7 +16,7 @@ from sfimport.cli.output import EXIT_CODES_HELP, emit_json, print_table, say
 from sfimport.errors import NotFound, UsageError
 
 if TYPE_CHECKING:
-    from sfimport.extract.runs import ScheduleInfo
+    from sfimport.app.ports import ScheduleInfo
 
 #: Schedule names of a whole connection carry this prefix (the engine's key).
 CONNECTION_PREFIX = "connection:"

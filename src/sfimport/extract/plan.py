@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sfimport.extract import budget
-from sfimport.extract.runs import ErrorInfo
 from sfimport.extract.schema import FieldSelection, FieldSpec
 from sfimport.extract.spec import ImportSpec
 from sfimport.salesforce.client import ApiUsage
+from sfimport.store.runs import ErrorInfo
 
 
 @dataclass(frozen=True)

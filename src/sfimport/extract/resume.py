@@ -20,8 +20,8 @@ from typing import Any
 import pyarrow as pa
 
 from sfimport.extract.plan import PlannedDataset, ReportColumn
-from sfimport.extract.runs import ErrorInfo
 from sfimport.extract.schema import FieldSpec
+from sfimport.store.runs import ErrorInfo
 from sfimport.store.staging import StagedData, StagingWriter
 
 _PAGE_PREFIX = "page-"

@@ -47,12 +47,12 @@ from sfimport.extract.objects import RestartRead, Tally, object_batches
 from sfimport.extract.plan import ImportPlan, PlannedDataset
 from sfimport.extract.reports import ReportReader, report_schema
 from sfimport.extract.resume import Checkpoint, PageStaging, planned_to_json
-from sfimport.extract.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
 from sfimport.extract.schema import FieldSpec, arrow_schema
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.mydata import MyData, Publication
 from sfimport.store.names import quote
+from sfimport.store.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
 from sfimport.store.staging import staging_directory
 
 logger = redacting_logger(__name__)

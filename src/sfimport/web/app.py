@@ -17,8 +17,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
 from sfimport import __version__
+from sfimport.app.workspace import Workspace
 from sfimport.errors import SfimportError
-from sfimport.extract.workspace import Workspace
 from sfimport.settings import Settings
 from sfimport.web import (
     routes_api,

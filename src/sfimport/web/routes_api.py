@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
-from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.app.ports import ImportSpec, ObjectChoice
 from sfimport.web.dependencies import FieldCountsDep, SettingsDep, WorkspaceDep
 from sfimport.web.routes_runs import FINAL_STATUSES, resume_in_background
 from sfimport.web.security import require_same_origin_json

@@ -8,8 +8,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from sfimport.app.ports import connection_key
 from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
-from sfimport.extract.schedule import connection_key
 from sfimport.settings import Settings
 from sfimport.web.dependencies import (
     CsrfChecked,

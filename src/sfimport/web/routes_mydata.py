@@ -11,8 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
+from sfimport.app.ports import connection_key, connection_of
 from sfimport.errors import NotFound, SfimportError, UsageError
-from sfimport.extract.schedule import connection_key, connection_of
 from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
 from sfimport.web.ports import DatasetView, RunView, ScheduleView, WorkspacePort
 from sfimport.web.routes_connections import see_other, seg

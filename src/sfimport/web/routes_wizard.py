@@ -14,8 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from sfimport.app.ports import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.errors import SfimportError, UsageError
-from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.web.dependencies import (
     CsrfChecked,
     FieldCountsDep,

@@ -1,0 +1,83 @@
+"""Imports and refreshes: run a plan in this thread or start it in the background."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from sfimport.app.planning import PlanningService
+from sfimport.app.values import RunResult
+from sfimport.errors import (
+    UsageError,
+)
+from sfimport.extract.events import ProgressEvent
+from sfimport.extract.plan import (
+    ImportPlan,
+)
+from sfimport.salesforce.redaction import redacting_logger
+from sfimport.store.runs import RunInfo
+
+logger = redacting_logger(__name__)
+
+
+class ImportsService(PlanningService):
+    """Imports and refreshes: run a plan in this thread or start it in the background."""
+
+    def run_import(
+        self, plan: ImportPlan, on_event: Callable[[ProgressEvent], None] | None = None
+    ) -> RunResult:
+        """Run an import to its end in this thread; data set failures are on the result."""
+        self._check_budget(plan)
+        runner, run_id, log, started = self._prepare(plan, "import", on_event)
+        return RunResult(runner.execute(plan, run_id, log, started))
+
+    def start_import(self, plan: ImportPlan) -> str:
+        """Start an import in a background thread; returns its run id at once."""
+        self._check_budget(plan)
+        return self._start(plan, "import")
+
+    def _start(self, plan: ImportPlan, kind: str) -> str:
+        if self._closing.is_set():
+            raise UsageError("sfimport is shutting down; no run starts now.")
+        runner, run_id, log, started = self._prepare(plan, kind, None)
+        thread = threading.Thread(
+            target=runner.execute, args=(plan, run_id, log, started), name=f"run-{run_id}"
+        )
+        self._track(run_id, thread)
+        return run_id
+
+    def wait(self, run_id: str, timeout: float | None = None) -> RunInfo:
+        """Block until a run started here finishes (tests and the CLI)."""
+        with self._lock:
+            thread = self._threads.get(run_id)
+        if thread is not None:
+            thread.join(timeout)
+        return self._ledger.get(run_id)
+
+    def refresh(
+        self,
+        datasets: list[str] | None = None,
+        *,
+        all: bool = False,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> RunResult:
+        """Bring data sets up to date: changes since the last import for objects with a cursor,
+        whole for reports and cursorless objects. One run per connection and folder; returns
+        the last one. BudgetExceeded (nothing started) when a run would cross its budget."""
+        plans = self.plan_refreshes(datasets, all=all)
+        for plan in plans:
+            self._check_budget(plan)
+        result: RunResult | None = None
+        for plan in plans:
+            runner, run_id, log, started = self._prepare(plan, "refresh", on_event)
+            result = RunResult(runner.execute(plan, run_id, log, started))
+        assert result is not None
+        return result
+
+    def start_refresh(self, datasets: list[str]) -> str:
+        """Start refreshes in the background; returns the first run's id."""
+        plans = self.plan_refreshes(datasets, all=False)
+        for plan in plans:
+            self._check_budget(plan)
+        run_ids = [self._start(plan, "refresh") for plan in plans]
+        return run_ids[0]

@@ -1,0 +1,76 @@
+"""My Data: folders, data sets, preview, export, SQL, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, cast
+
+from sfimport.app.core import Core
+from sfimport.app.values import DatasetInfo, PreviewResult, _preview
+from sfimport.errors import (
+    UsageError,
+)
+from sfimport.salesforce.redaction import redacting_logger
+from sfimport.store.mydata import Dataset
+
+logger = redacting_logger(__name__)
+
+
+class MyDataService(Core):
+    """My Data: folders, data sets, preview, export, SQL, delete."""
+
+    def list_folders(self) -> list[str]:
+        return self._mydata.list_folders()
+
+    def list_datasets(self, folder: str | None = None) -> list[DatasetInfo]:
+        schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
+        return [self._info(d, schedules) for d in self._mydata.list_datasets(folder)]
+
+    def get_dataset(self, name: str) -> DatasetInfo:
+        schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
+        return self._info(self._dataset(name), schedules)
+
+    def preview(self, name: str, limit: int = 100) -> PreviewResult:
+        found = self._dataset(name)
+        table = self._mydata.preview(found.folder, found.name, limit)
+        return _preview(table, truncated=False)
+
+    def export(self, name: str, fmt: str, path: Path) -> Path:
+        if fmt not in ("csv", "parquet"):
+            raise UsageError(f"Unknown export format {fmt!r}: use csv or parquet.")
+        found = self._dataset(name)
+        return self._mydata.export(
+            found.folder, found.name, path, cast(Literal["csv", "parquet"], fmt)
+        )
+
+    def query(self, sql: str, limit: int = 1000) -> PreviewResult:
+        result = self._mydata.query(sql, limit=limit)
+        return _preview(result.table, truncated=result.truncated)
+
+    def delete_dataset(self, name: str) -> None:
+        found = self._dataset(name)
+        self._mydata.delete_dataset(found.folder, found.name)
+        self._schedules.remove(f"{found.folder}.{found.name}")
+
+    @staticmethod
+    def _info(dataset: Dataset, schedules: dict[str, str]) -> DatasetInfo:
+        qualified = f"{dataset.folder}.{dataset.name}"
+        return DatasetInfo(
+            id=dataset.id,
+            folder=dataset.folder,
+            name=dataset.name,
+            qualified=qualified,
+            kind=dataset.kind,
+            source=dataset.source,
+            connection=dataset.connection,
+            row_count=dataset.row_count,
+            concealed=dataset.concealed,
+            last_import_at=dataset.last_import,
+            status=dataset.status,
+            schedule=schedules.get(qualified.lower()),
+            start_date=dataset.start_date,
+            incomplete_reason=dataset.incomplete_reason,
+            columns=tuple((c.name, c.type) for c in dataset.columns),
+            skipped=dataset.skipped,
+            cursor_field=dataset.cursor_field,
+        )

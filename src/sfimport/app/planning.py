@@ -1,0 +1,258 @@
+"""Plans: validate a spec, describe and count what it names, plan refreshes of data sets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, cast
+
+from sfimport.app.core import Core
+from sfimport.app.values import _no_report
+from sfimport.errors import (
+    ResourceNotFound,
+    SfimportError,
+    UsageError,
+)
+from sfimport.extract.conceal import (
+    default_concealed_columns,
+)
+from sfimport.extract.cursor import count_soql, start_of
+from sfimport.extract.plan import (
+    ImportPlan,
+    PlannedDataset,
+    assemble_plan,
+    plan_object,
+    plan_report,
+)
+from sfimport.extract.refresh import RefreshChoice, plan_object_refresh
+from sfimport.extract.reports import (
+    default_concealed_report_columns,
+    grand_total,
+    report_columns,
+)
+from sfimport.extract.schema import FieldSpec, select_fields
+from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.salesforce.client import SalesforceClient
+from sfimport.salesforce.redaction import redacting_logger
+from sfimport.salesforce.wire import ReportDescribe
+from sfimport.store.mydata import Dataset
+from sfimport.store.names import suggest_name, validate_name
+
+logger = redacting_logger(__name__)
+
+
+class PlanningService(Core):
+    """Plans: validate a spec, describe and count what it names, plan refreshes of data sets."""
+
+    def build_plan(self, spec: ImportSpec) -> ImportPlan:
+        """Validate the spec, describe and COUNT() every data set, estimate the API calls.
+
+        Raises NotFound for an object or report Salesforce does not have (or this user cannot
+        read), NotSupportedObject, and DailyLimitExceeded when the org's allowance is already
+        used up (nothing is started then)."""
+        with self._before_any_run():
+            return self._build_plan(spec)
+
+    def _build_plan(self, spec: ImportSpec) -> ImportPlan:
+        validate_name(spec.folder, "folder")
+        client = self.client(spec.connection)
+        start = start_of(spec.start_date) if spec.start_date else None
+        planned: list[PlannedDataset] = []
+        for choice in spec.objects:
+            planned.append(self._plan_object(client, spec, choice, start))
+        for ref in spec.reports:
+            planned.append(self._plan_report(client, spec, ref))
+        names = [p.name.lower() for p in planned]
+        if len(set(names)) != len(names):
+            raise UsageError("Two data sets of this import would have the same name.")
+        usage = client.usage or self._limits_usage(client)
+        return assemble_plan(
+            spec,
+            planned,
+            usage,
+            default_budget_percent=self.settings.api_budget_percent,
+            created_at=self._clock(),
+            instance_url=client.instance_url,
+        )
+
+    def _plan_object(
+        self,
+        client: SalesforceClient,
+        spec: ImportSpec,
+        choice: ObjectChoice,
+        start: datetime | None,
+    ) -> PlannedDataset:
+        self._check_supported(choice.name)
+        described = self._describe(client, choice.name)
+        name = described["name"]
+        fields = [FieldSpec.from_describe(cast(dict[str, Any], f)) for f in described["fields"]]
+        selection = select_fields(fields, choice.fields)
+        cursor = selection.cursor_field
+        expected = client.rest.count(count_soql(name, cursor, start))
+        concealed = self._concealed_for(
+            spec, (choice.name, name), lambda: default_concealed_columns(selection.fields, name)
+        )
+        known = set(selection.names)
+        for column in concealed:
+            if column not in known:
+                raise UsageError(f"Cannot conceal {column}: {name} has no such imported field.")
+        return plan_object(
+            name,
+            selection,
+            expected_rows=expected,
+            has_start_date=start is not None,
+            concealed=concealed,
+        )
+
+    def _plan_report(self, client: SalesforceClient, spec: ImportSpec, ref: str) -> PlannedDataset:
+        found = self._find_report(spec.connection, ref, required=True)
+        assert found is not None
+        report_id, report_name = found
+        try:
+            describe: ReportDescribe = client.reports.describe(report_id)
+        except ResourceNotFound as error:
+            raise _no_report(ref) from error
+        columns = report_columns(describe)
+        # A summary-only run (no details) is cheap and gives the report's own row count.
+        summary = client.reports.run(report_id, include_details=False)
+        expected = grand_total(summary)
+        concealed = self._concealed_for(
+            spec, (ref, report_id, report_name), lambda: default_concealed_report_columns(columns)
+        )
+        labels = {c.label for c in columns}
+        for column in concealed:
+            if column not in labels:
+                raise UsageError(f"Cannot conceal {column}: the report has no such column.")
+        name = suggest_name(report_name or describe["reportMetadata"].get("name", report_id))
+        return plan_report(
+            report_id, name, list(columns), expected_rows=expected, concealed=concealed
+        )
+
+    @staticmethod
+    def _concealed_for(
+        spec: ImportSpec, keys: tuple[str, ...], defaults: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        for key in keys:
+            if key in spec.conceal:
+                columns = spec.conceal[key]
+                return defaults() if columns is None else tuple(columns)
+        return ()
+
+    def plan_refreshes(
+        self,
+        datasets: list[str] | None,
+        *,
+        all: bool = False,
+        without: dict[str, frozenset[str]] | None = None,
+        whole: bool = False,
+    ) -> list[ImportPlan]:
+        """Plans that bring data sets up to date, one per connection and folder: changes since
+        the last import for objects with a cursor (``whole`` reads them again whole), reports and
+        cursorless objects whole; ``without`` leaves named fields out per data set."""
+        with self._before_any_run():
+            return self._plan_refreshes(datasets, all=all, without=without, whole=whole)
+
+    def _plan_refreshes(
+        self,
+        datasets: list[str] | None,
+        *,
+        all: bool,
+        without: dict[str, frozenset[str]] | None,
+        whole: bool,
+    ) -> list[ImportPlan]:
+        if all:
+            chosen = self._mydata.list_datasets()
+        elif datasets:
+            chosen = [self._dataset(name) for name in datasets]
+        else:
+            raise UsageError("Name the data sets to refresh, or refresh all of them.")
+        groups: dict[tuple[str, str], list[Dataset]] = {}
+        for dataset in chosen:
+            groups.setdefault((dataset.connection, dataset.folder), []).append(dataset)
+        plans = []
+        for (connection, folder), members in groups.items():
+            client = self.client(connection)
+            planned: list[PlannedDataset] = []
+            start_dates = {d.start_date for d in members if d.start_date is not None}
+            budget_percent: float | None = None
+            every_field: dict[str, bool] = {}
+            default_concealment: dict[str, bool] = {}
+            for dataset in members:
+                last = self._last_spec(dataset)
+                if last is not None and last.budget_percent is not None:
+                    budget_percent = last.budget_percent
+                if dataset.kind == "report":
+                    report = self._plan_report(client, self._report_spec(dataset), dataset.source)
+                    planned.append(replace(report, name=dataset.name))
+                    continue
+                choice = self._refresh_choice(dataset, last)
+                every_field[dataset.source] = choice.all_fields
+                default_concealment[dataset.source] = choice.default_concealment
+                if without and dataset.name in without:
+                    choice = replace(choice, without=choice.without | without[dataset.name])
+                if whole:
+                    reread = replace(dataset, high_water_mark=None)
+                    planned.append(plan_object_refresh(client, reread, choice))
+                else:
+                    planned.append(plan_object_refresh(client, dataset, choice))
+            spec = ImportSpec(
+                connection=connection,
+                folder=folder,
+                start_date=min(start_dates) if start_dates else None,
+                # A data set imported with every field keeps taking every field.
+                objects=tuple(
+                    ObjectChoice(d.source, None if every_field.get(d.source) else tuple(d.fields))
+                    for d in planned
+                    if d.kind == "object"
+                ),
+                reports=tuple(d.source for d in planned if d.kind == "report"),
+                # Default concealment stays "default", so personal fields that appear later
+                # are concealed too (a written-out list would leave them raw).
+                conceal={
+                    d.source: None if default_concealment.get(d.source) else tuple(d.concealed)
+                    for d in planned
+                    if d.concealed or default_concealment.get(d.source)
+                },
+                budget_percent=budget_percent,
+            )
+            usage = client.usage or self._limits_usage(client)
+            plans.append(
+                assemble_plan(
+                    spec,
+                    planned,
+                    usage,
+                    default_budget_percent=self.settings.api_budget_percent,
+                    created_at=self._clock(),
+                    instance_url=client.instance_url,
+                )
+            )
+        return plans
+
+    def _last_spec(self, dataset: Dataset) -> ImportSpec | None:
+        text = self._ledger.last_spec_toml(dataset.folder, dataset.name)
+        if not text:
+            return None
+        try:
+            return ImportSpec.from_toml(text)
+        except SfimportError:
+            return None
+
+    @staticmethod
+    def _refresh_choice(dataset: Dataset, last: ImportSpec | None) -> RefreshChoice:
+        if last is None:
+            return RefreshChoice()
+        choice = next((o for o in last.objects if o.name.lower() == dataset.source.lower()), None)
+        defaults = dataset.source in last.conceal and last.conceal[dataset.source] is None
+        if choice is None:
+            return RefreshChoice(default_concealment=defaults)
+        return RefreshChoice(all_fields=choice.fields is None, default_concealment=defaults)
+
+    @staticmethod
+    def _report_spec(dataset: Dataset) -> ImportSpec:
+        return ImportSpec(
+            connection=dataset.connection,
+            folder=dataset.folder,
+            reports=(dataset.source,),
+            conceal={dataset.source: tuple(dataset.concealed)} if dataset.concealed else {},
+        )

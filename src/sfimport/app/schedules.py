@@ -1,0 +1,83 @@
+"""Schedules: refresh a data set or a whole connection on a schedule, and fire those due."""
+
+from __future__ import annotations
+
+from sfimport.app.imports import ImportsService
+from sfimport.errors import (
+    BudgetExceeded,
+    NotFound,
+    SfimportError,
+)
+from sfimport.extract.plan import (
+    ImportPlan,
+)
+from sfimport.extract.schedule import connection_key, connection_of, next_run
+from sfimport.salesforce.redaction import redacting_logger
+from sfimport.store.runs import ScheduleInfo
+
+logger = redacting_logger(__name__)
+
+
+class SchedulesService(ImportsService):
+    """Schedules: refresh a data set or a whole connection on a schedule, and fire those due."""
+
+    def set_schedule(self, dataset: str, every: str) -> ScheduleInfo:
+        """Refresh a data set on a schedule ("1h", "1d", "30m" or a cron expression, UTC)."""
+        found = self._dataset(dataset)
+        when = next_run(every, self._clock())
+        return self._schedules.set(f"{found.folder}.{found.name}", every.strip(), when)
+
+    def set_connection_schedule(self, connection: str, every: str) -> ScheduleInfo:
+        """Refresh every data set of a connection on a schedule."""
+        self._connections.get_connection(connection)
+        when = next_run(every, self._clock())
+        return self._schedules.set(connection_key(connection), every.strip(), when)
+
+    def remove_schedule(self, dataset_or_connection: str) -> None:
+        key = dataset_or_connection
+        if connection_of(key) is None:
+            found = self._dataset(key)
+            key = f"{found.folder}.{found.name}"
+        self._schedules.remove(key)
+
+    def list_schedules(self) -> list[ScheduleInfo]:
+        return self._schedules.all()
+
+    def run_due_schedules(self) -> list[str]:
+        """Start the refreshes whose schedule is due (called by the web app's scheduler loop).
+
+        A refresh over its API budget does not start: it is recorded as a run waiting for the
+        limit, so the person sees it and it resumes by itself."""
+        now = self._clock()
+        due = [s for s in self._schedules.all() if s.next_run_at <= now]
+        run_ids = []
+        for schedule in due:
+            self._schedules.set(schedule.dataset, schedule.every, next_run(schedule.every, now))
+            connection = connection_of(schedule.dataset)
+            try:
+                if connection is not None:
+                    names = [
+                        f"{d.folder}.{d.name}"
+                        for d in self._mydata.list_datasets()
+                        if d.connection == connection
+                    ]
+                else:
+                    names = [schedule.dataset]
+                if not names:
+                    continue
+                for plan in self.plan_refreshes(names):
+                    run_ids.append(self._start_or_wait(plan))
+            except NotFound:
+                self._schedules.remove(schedule.dataset)
+            except SfimportError as error:
+                logger.warning("Scheduled refresh of %s not started: %s", schedule.dataset, error)
+        return run_ids
+
+    def _start_or_wait(self, plan: ImportPlan) -> str:
+        try:
+            self._check_budget(plan)
+        except BudgetExceeded as error:
+            runner, run_id, _, _ = self._prepare(plan, "refresh", None)
+            runner.wait_for_budget(run_id, error)
+            return run_id
+        return self._start(plan, "refresh")

@@ -1,0 +1,34 @@
+"""The engine's front door: every application service of one data folder in one object, as the
+web app and the CLI call it (see :mod:`sfimport.app.ports`). Thread-safe; cheap to build."""
+
+from __future__ import annotations
+
+from sfimport.app.catalog import CatalogService
+from sfimport.app.connections import ConnectionsService
+from sfimport.app.core import CLOSE_TIMEOUT_SECONDS
+from sfimport.app.mydata import MyDataService
+from sfimport.app.runs import RunsService
+from sfimport.app.schedules import SchedulesService
+from sfimport.app.values import (
+    ClientFactory,
+    DatasetInfo,
+    ObjectEntry,
+    PreviewResult,
+    RunResult,
+    is_unsupported_object,
+)
+
+__all__ = [
+    "CLOSE_TIMEOUT_SECONDS",
+    "ClientFactory",
+    "DatasetInfo",
+    "ObjectEntry",
+    "PreviewResult",
+    "RunResult",
+    "Workspace",
+    "is_unsupported_object",
+]
+
+
+class Workspace(ConnectionsService, CatalogService, RunsService, SchedulesService, MyDataService):
+    """One data folder: connections, catalog, plans and imports, runs, schedules, My Data."""

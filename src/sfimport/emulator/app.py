@@ -14,6 +14,7 @@ from sfimport.emulator.routes_control import control_routes
 from sfimport.emulator.routes_oauth import oauth_routes
 from sfimport.emulator.routes_rest import rest_routes
 from sfimport.emulator.routes_services import service_routes, with_faults
+from sfimport.emulator.setup_ui import setup_routes
 
 _SPECIAL_CASE = {
     b"www-authenticate": b"WWW-Authenticate",
@@ -62,5 +63,6 @@ def create_emulator(org: Org, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp
         *service_routes(org),
         *oauth_routes(org),
         *rest_routes(org),
+        *setup_routes(org),
     ]
     return SalesforceHeaderCase(with_faults(Starlette(routes=routes), org))

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from sfimport.emulator.errors import OAuthError, SalesforceApiError
 from sfimport.emulator.org import AuthorizationRequest, Org, TokenGrant, User
 from sfimport.emulator.responses import base_url, json_response, oauth_error_response
+from sfimport.emulator.setup_ui import start_setup_session
 
 KNOWN_SCOPES = frozenset(
     {
@@ -206,7 +207,7 @@ def oauth_routes(org: Org) -> list[BaseRoute]:
             if user is None:
                 return _login_page(request_id, form.get("username", ""), BAD_LOGIN)
             pending.user_id = user.id
-            return _page(
+            consent = _page(
                 "consent.html",
                 app_name=org.app.name,
                 username=user.username,
@@ -214,6 +215,9 @@ def oauth_routes(org: Org) -> list[BaseRoute]:
                 scope_labels=SCOPE_LABELS,
                 request_id=request_id,
             )
+            # Logging in opens this browser's session on the org's Setup pages too.
+            start_setup_session(org, user, consent)
+            return consent
         if pending.user_id is None:
             return _login_page(request_id, "", None)
         del org.pending[request_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from sfimport.web.ports import WorkspacePort
 from sfimport.web.scheduler import DEFAULT_INTERVAL_SECONDS, SchedulerLoop
 from sfimport.web.security import SecurityHeadersMiddleware
 from sfimport.web.sessions import SessionMiddleware, SessionStore
+from sfimport.web.setup_links import setup_link
 
 
 def _default_workspace(settings: Settings) -> WorkspacePort:
@@ -79,6 +81,8 @@ def create_app(
     app.state.workspace = engine
     app.state.scheduler = scheduler
     app.state.templates = build_templates()
+    # Pages that tell the person to act in Salesforce link the matching Setup page.
+    app.state.templates.env.globals["setup_link"] = partial(setup_link, engine)
     app.state.api_pending_oauth = {}
     app.state.field_counts = FieldCounts()
 
@@ -139,6 +143,7 @@ def _register_error_pages(app: FastAPI) -> None:
             error=error,
             page=page,
             reauthorise=connection if offers_reauthorise(error) else None,
+            connection=connection,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -164,6 +169,7 @@ def _register_error_pages(app: FastAPI) -> None:
             error={"message": str(error.detail), "remedy": ""},
             page={"title": title},
             reauthorise=None,
+            connection=None,
         )
         page.headers.update(headers)
         return page

@@ -160,9 +160,14 @@ def test_requests_for_another_host_name_are_refused(client: TestClient) -> None:
     assert client.get("/data", headers={"Host": "localhost:8000"}).status_code == 200
 
 
-def test_forms_may_only_post_to_the_app_itself(client: TestClient) -> None:
+def test_forms_may_only_post_to_the_app_itself_or_salesforces_login(client: TestClient) -> None:
     policy = client.get("/data").headers["content-security-policy"]
-    assert "form-action 'self'" in [p.strip() for p in policy.split(";")]
+    form_action = next(p.strip() for p in policy.split(";") if "form-action" in p)
+    # Connect and Re-authorise redirect their form to Salesforce's login (https, any My
+    # Domain); no plain-http host other than a configured login host, no wildcard.
+    sources = form_action.split()[1:]
+    assert sources[:2] == ["'self'", "https:"]
+    assert all(s.startswith("http://") for s in sources[2:]) and "*" not in form_action
 
 
 def test_a_wrong_method_names_every_allowed_one(client: TestClient) -> None:

@@ -93,7 +93,14 @@ def create_app(
         store=SessionStore(),
         secure=secure_cookie,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Connect and Re-authorise redirect the form to Salesforce's login: https (any My Domain)
+    # and the configured login hosts (the demo's are plain http on loopback).
+    login_origins = [
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in map(urlsplit, (settings.production_login_url, settings.sandbox_login_url))
+        if parts.scheme == "http" and parts.netloc
+    ]
+    app.add_middleware(SecurityHeadersMiddleware, form_targets=["https:", *login_origins])
     # The app has no login of its own: answering only to its own host names stops a page
     # whose domain re-resolves to 127.0.0.1 (DNS rebinding) from driving it.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))

@@ -9,6 +9,7 @@ they come from another origin, and must be sent as JSON (a cross-site HTML form 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
@@ -33,9 +34,23 @@ _HEADERS = {
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def policy_with_form_targets(targets: Sequence[str]) -> str:
+    """The policy whose form-action also allows `targets` (origins or schemes): a form whose
+    answer redirects to Salesforce's login (Connect, Re-authorise) is a form navigation to that
+    origin, and browsers apply form-action to the redirect too."""
+    extra = " ".join(dict.fromkeys(t for t in targets if t))
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {extra}")
+
+
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_targets: Sequence[str] = ()) -> None:
         self.app = app
+        self.headers = {
+            **_HEADERS,
+            "Content-Security-Policy": policy_with_form_targets(form_targets),
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +60,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
+                for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
                 if "Cache-Control" not in headers:

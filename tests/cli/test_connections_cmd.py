@@ -159,10 +159,39 @@ def test_check_json_lists_every_permission(invoke: Invoke) -> None:
 
 
 def test_disconnect_revokes_and_forgets_the_connection(invoke: Invoke, fake: FakeWorkspace) -> None:
-    result = invoke(["disconnect", "prod"])
+    result = invoke(["disconnect", "prod", "--yes"])
     assert result.exit_code == 0
     assert "Deleted connection 'prod'. The token was revoked at Salesforce." in result.stdout
     assert fake.connections == {}
-    again = invoke(["disconnect", "prod", "--json"])
+    again = invoke(["disconnect", "prod", "--json", "--yes"])
     assert again.exit_code == 2
     assert json.loads(again.stdout)["error"]["kind"] == "not_found"
+
+
+def test_disconnect_asks_first_and_a_no_deletes_nothing(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    declined = invoke(["disconnect", "prod"], interactive=True, input="n\n")
+    assert declined.exit_code == 1
+    assert "Delete the connection 'prod'" in declined.stderr
+    assert "Nothing was deleted." in declined.stderr
+    assert "prod" in fake.connections
+    accepted = invoke(["disconnect", "prod"], interactive=True, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "Deleted connection 'prod'." in accepted.stdout
+    assert fake.connections == {}
+
+
+def test_disconnect_without_a_terminal_or_in_json_needs_yes(
+    invoke: Invoke, fake: FakeWorkspace
+) -> None:
+    piped = invoke(["disconnect", "prod"], interactive=False)
+    assert piped.exit_code == 2
+    assert piped.stderr.splitlines() == [
+        "Error: Deleting the connection 'prod' needs a confirmation.",
+        "Fix: Pass --yes to delete it without a question: sfimport disconnect prod --yes",
+    ]
+    as_json = invoke(["disconnect", "prod", "--json"], interactive=True)
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout)["error"]["kind"] == "usage"
+    assert "prod" in fake.connections

@@ -273,7 +273,7 @@ def test_an_import_stopped_by_the_daily_limit_exits_3(
 
 
 def test_disconnect_revokes_the_connection(connected: Run) -> None:
-    result = connected("disconnect", "demo", "--json")
+    result = connected("disconnect", "demo", "--json", "--yes")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"]["revoked"] is True
     again = connected("objects", "demo")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, cast
+from typing import BinaryIO, Literal, cast, overload
 
 from sfimport.app.core import Core
 from sfimport.app.values import DatasetInfo, PreviewResult, _preview
@@ -35,7 +35,12 @@ class MyDataService(Core):
         table = self._mydata.preview(found.folder, found.name, limit)
         return _preview(table, truncated=False)
 
-    def export(self, name: str, fmt: str, path: Path) -> Path:
+    @overload
+    def export(self, name: str, fmt: str, path: Path) -> Path: ...
+    @overload
+    def export(self, name: str, fmt: str, path: BinaryIO) -> BinaryIO: ...
+    def export(self, name: str, fmt: str, path: Path | BinaryIO) -> Path | BinaryIO:
+        """Write a data set to a file, or to a binary stream (the CLI's stdout)."""
         if fmt not in ("csv", "parquet"):
             raise UsageError(f"Unknown export format {fmt!r}: use csv or parquet.")
         found = self._dataset(name)

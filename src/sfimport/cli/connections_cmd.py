@@ -24,7 +24,7 @@ from sfimport.cli.output import (
     print_table,
     say,
 )
-from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
+from sfimport.errors import AuthorizationDenied, NotFound, SfimportError, UsageError
 
 if TYPE_CHECKING:
     from sfimport.app.ports import Connected, Connection, PermissionItem, PermissionReport
@@ -261,10 +261,43 @@ def check(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -
         raise typer.Exit(ExitCode.FAILED)
 
 
-def disconnect(ctx: typer.Context, name: ConnectionName, as_json: JsonFlag = False) -> None:
-    """Delete a connection; its token is revoked at Salesforce first."""
+def disconnect(
+    ctx: typer.Context,
+    name: ConnectionName,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, --json)."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete a connection; its token is revoked at Salesforce first.
+
+    Asks first (its data sets stay in My Data, but it cannot refresh them until it is
+    connected again); --yes skips the question, and is needed with --json or without a terminal.
+    """
     state = command_state(ctx, as_json)
-    result = state.workspace().delete_connection(name)
+    workspace = state.workspace()
+    if not yes:
+        # Unknown names fail here, before a question that could only lead to an error.
+        if name not in {c.name for c in workspace.list_connections()}:
+            raise NotFound(
+                f"There is no connection {name!r}.",
+                remedy="List connections with 'sfimport connections'.",
+            )
+        if state.json or not state.can_ask:
+            raise UsageError(
+                f"Deleting the connection {name!r} needs a confirmation.",
+                remedy=f"Pass --yes to delete it without a question: "
+                f"sfimport disconnect {name} --yes",
+            )
+        question = (
+            f"Delete the connection {name!r} and revoke its token at Salesforce? Its data sets "
+            "stay in My Data but cannot be refreshed until it is connected again."
+        )
+        if not typer.confirm(question, default=False, err=True):
+            state.err.print("Nothing was deleted.", markup=False)
+            raise typer.Exit(ExitCode.FAILED)
+    result = workspace.delete_connection(name)
     if state.json:
         emit_json(state, {"connection": name, "deleted": True, "result": result})
         return

@@ -8,6 +8,7 @@ emulator transport and pass it as Typer's ``obj``.
 from __future__ import annotations
 
 import logging
+import sys
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from typer._click import Context as ClickContext
+
+from sfimport.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from sfimport.app.workspace import Workspace
@@ -42,6 +45,8 @@ class CliState:
     #: ``None`` means "ask the console": true on a terminal, false under a pipe or CliRunner.
     terminal: bool | None = None
     open_browser: Callable[[str], bool] = _open_browser
+    #: Whether a person can answer a question on stdin; ``None`` means "is stdin a terminal".
+    interactive: bool | None = None
     #: Read a secret from standard input (``--refresh-token -``); injectable for tests.
     read_stdin: Callable[[], str] | None = None
     #: Close the Workspace when the command ends; False when a test shares one across commands.
@@ -66,7 +71,9 @@ class CliState:
     def workspace(self) -> Workspace:
         """The Workspace of the data folder, built on first use."""
         if self._workspace is None:
-            self._workspace = self.workspace_factory(self.get_settings())
+            settings = self.get_settings()
+            _check_home(settings.home)
+            self._workspace = self.workspace_factory(settings)
         return self._workspace
 
     def close(self) -> None:
@@ -89,8 +96,37 @@ class CliState:
         return self._err
 
     @property
+    def can_ask(self) -> bool:
+        """A question (yes/no) can be answered: stdin is a terminal (or a test says so)."""
+        if self.interactive is not None:
+            return self.interactive
+        return sys.stdin is not None and sys.stdin.isatty()
+
+    @property
     def is_terminal(self) -> bool:
         return self.out.is_terminal if self.terminal is None else self.terminal
+
+
+def _check_home(home: Path) -> None:
+    """The data folder exists or can be made; otherwise a clear error, not a traceback."""
+    path = home.expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, FileExistsError) or (path.exists() and not path.is_dir()):
+            reason = "a file of that name is in the way"
+        elif isinstance(error, NotADirectoryError):
+            reason = "a part of that path is a file, not a folder"
+        raise ConfigurationError(
+            f"The data folder {path} cannot be created: {reason}.",
+            remedy="Pass --home (or set SFIMPORT_HOME to) a folder you can write to.",
+        ) from None
+    if not path.is_dir():
+        raise ConfigurationError(
+            f"The data folder {path} is a file, not a folder.",
+            remedy="Pass --home (or set SFIMPORT_HOME to) a folder you can write to.",
+        )
 
 
 _LOG_HANDLER: logging.Handler | None = None

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from typer._click import Context as ClickContext
+from typer._click.exceptions import NoArgsIsHelpError
 
 from sfimport.cli.commands import LazyCommandGroup
 from sfimport.cli.context import CliState, state_of
@@ -22,7 +23,25 @@ from sfimport.errors import SfimportError
 
 class SfimportGroup(LazyCommandGroup):
     """The root command group, whose ``invoke`` maps every failure to an exit code (including
-    failures to load a command's module, which happens inside ``invoke``)."""
+    failures to load a command's module, which happens inside ``invoke``), and whose
+    ``parse_args`` does the same for the root's own options (``sfimport --bogus``)."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        state = state_of(ctx)
+        # Root options are parsed before the root's --json is known: look at the raw words.
+        if "--json" in args:
+            state.json = True
+        try:
+            return super().parse_args(ctx, args)
+        except NoArgsIsHelpError:
+            raise  # bare `sfimport`: the help, as before
+        except typer.TyperException as error:
+            if getattr(error, "exit_code", 1) != ExitCode.USAGE:
+                raise
+            report_error(
+                state, "usage", error.format_message(), "Run 'sfimport --help' to see the usage."
+            )
+            raise typer.Exit(ExitCode.USAGE) from None
 
     # Typer vendors Click: its group's ``invoke`` takes the vendored Click context type.
     def invoke(self, ctx: ClickContext) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -106,21 +107,80 @@ def sql(
 def export(
     ctx: typer.Context,
     dataset: DatasetName,
-    output: Annotated[Path, typer.Option("--output", "-O", help="The file to write.")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-O", metavar="FILE", help="The file to write; '-' writes to stdout."
+        ),
+    ],
     fmt: Annotated[
         ExportFormat | None,
-        typer.Option("--format", help="csv or parquet (default: from the file's extension)."),
+        typer.Option(
+            "--format",
+            help="csv or parquet (default: from the file's extension; csv for stdout).",
+        ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file if it already exists.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Export a data set to a CSV or Parquet file."""
+    """Export a data set to a CSV or Parquet file.
+
+    Example: sfimport export Sales.Lead -O - | head (CSV on stdout, for pipes).
+    """
     state = command_state(ctx, as_json)
-    chosen = fmt.value if fmt is not None else _format_from_suffix(output)
-    path = state.workspace().export(dataset, chosen, output)
-    if state.json:
-        emit_json(state, {"dataset": dataset, "format": chosen, "path": path})
+    if output == "-":
+        _export_to_stdout(state, dataset, "csv" if fmt is None else fmt.value)
         return
-    say(state, f"Exported {dataset} to {path} ({chosen}).")
+    path = Path(output)
+    chosen = fmt.value if fmt is not None else _format_from_suffix(path)
+    _check_output(path, force)
+    written = state.workspace().export(dataset, chosen, path)
+    if state.json:
+        emit_json(state, {"dataset": dataset, "format": chosen, "path": written})
+        return
+    say(state, f"Exported {dataset} to {written} ({chosen}).")
+
+
+def _export_to_stdout(state: CliState, dataset: str, chosen: str) -> None:
+    if state.json:
+        raise UsageError(
+            "--json and '--output -' both want stdout.",
+            remedy="Leave out --json, or write the export to a file.",
+        )
+    if chosen == "parquet" and state.is_terminal:
+        raise UsageError(
+            "Parquet is binary: it is not written to a terminal.",
+            remedy="Pipe or redirect stdout (sfimport export ... -O - > out.parquet), "
+            "or use --format csv.",
+        )
+    text = state.out.file
+    text.flush()
+    binary = getattr(text, "buffer", None)
+    if binary is None:  # a stdout with no byte layer (rare): fall back to the process's
+        binary = sys.stdout.buffer
+    state.workspace().export(dataset, chosen, binary)
+    binary.flush()
+
+
+def _check_output(path: Path, force: bool) -> None:
+    """The output path can be written: no folder or file in the way, no silent overwrite."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder.", remedy="Give --output a file name, e.g. lead.csv.")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"Cannot write {path}: {parent} is a file, not a folder.",
+                    remedy="Choose an --output inside a folder.",
+                )
+            break
+    if path.exists() and not force:
+        raise UsageError(
+            f"{path} already exists.",
+            remedy="Pass --force to replace it, or choose another --output.",
+        )
 
 
 def refresh(

@@ -3,6 +3,7 @@ runs one, with the exact commands that act on its error."""
 
 from __future__ import annotations
 
+import difflib
 import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +21,7 @@ from sfimport.cli.output import (
     to_jsonable,
 )
 from sfimport.cli.progress import progress_listener
+from sfimport.errors import UsageError
 
 if TYPE_CHECKING:
     from sfimport.app.ports import ErrorInfo, RunInfo
@@ -66,6 +68,8 @@ def runs(
     """List recent imports and refreshes, newest first."""
     state = command_state(ctx, as_json)
     items = state.workspace().list_runs(dataset=dataset, limit=limit)
+    if dataset is not None and not items:
+        _check_dataset_name(state, dataset)
     if state.json:
         emit_json(state, {"runs": [run_json(r) for r in items]})
         return
@@ -86,6 +90,20 @@ def runs(
             for r in items
         ],
         empty="No runs yet.",
+    )
+
+
+def _check_dataset_name(state: CliState, dataset: str) -> None:
+    """A data set with no runs must at least exist: a typo is bad usage, not "No runs yet"."""
+    known = [d.qualified for d in state.workspace().list_datasets()]
+    wanted = dataset.strip().lower()
+    if any(wanted in (q.lower(), q.partition(".")[2].lower()) for q in known):
+        return
+    close = difflib.get_close_matches(dataset, known + [q.partition(".")[2] for q in known])
+    hint = f" Did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+    raise UsageError(
+        f"There is no data set {dataset!r} in My Data.{hint}",
+        remedy="List data sets with 'sfimport datasets'; --dataset takes Folder.Name or Name.",
     )
 
 

@@ -7,9 +7,10 @@ of running it. Files appear complete or not at all (written beside, then renamed
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,24 +44,41 @@ def _neutralised(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def write_export(
-    reader: pa.RecordBatchReader, path: Path, format: Literal["csv", "parquet"]
+    reader: pa.RecordBatchReader, target: Path | BinaryIO, format: Literal["csv", "parquet"]
 ) -> None:
-    """Stream ``reader`` into ``path`` as CSV (with a header row) or Parquet."""
+    """Stream ``reader`` into ``target`` as CSV (with a header row) or Parquet. A path gets the
+    whole file or nothing (written beside, then renamed); a stream (stdout) gets the bytes as
+    they are made."""
     if format not in ("csv", "parquet"):
         raise UsageError(f"Cannot export as {format!r}: choose csv or parquet.")
+    if not isinstance(target, Path):
+        try:
+            _write(reader, target, format)
+        except OSError as error:
+            raise StoreError(f"Cannot write the export: {error}") from error
+        return
+    path = target
     partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if format == "csv":
-            with pcsv.CSVWriter(partial, reader.schema) as csv_writer:
-                for batch in reader:
-                    csv_writer.write_batch(_neutralised(batch))
-        else:
-            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as parquet_writer:
-                for batch in reader:
-                    parquet_writer.write_batch(batch)
+        _write(reader, partial, format)
         os.replace(partial, path)
     except OSError as error:
         raise StoreError(f"Cannot write the export {path}: {error}") from error
     finally:
-        partial.unlink(missing_ok=True)
+        # The folder may not exist (or be a file): there is then nothing to tidy up.
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+def _write(
+    reader: pa.RecordBatchReader, sink: Path | BinaryIO, format: Literal["csv", "parquet"]
+) -> None:
+    if format == "csv":
+        with pcsv.CSVWriter(sink, reader.schema) as csv_writer:
+            for batch in reader:
+                csv_writer.write_batch(_neutralised(batch))
+    else:
+        with pq.ParquetWriter(sink, reader.schema, compression="zstd") as parquet_writer:
+            for batch in reader:
+                parquet_writer.write_batch(batch)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, overload
 from uuid import uuid4
 
 import duckdb
@@ -296,10 +296,23 @@ class MyData:
         with self._read() as con:
             return con.sql(f"SELECT * FROM {dataset.table} LIMIT {int(limit)}").to_arrow_table()
 
+    @overload
     def export(
         self, folder: str, name: str, path: Path, format: Literal["csv", "parquet"] = "csv"
-    ) -> Path:
-        """Write a data set to a CSV or Parquet file; CSV text cells cannot start a formula."""
+    ) -> Path: ...
+    @overload
+    def export(
+        self, folder: str, name: str, path: BinaryIO, format: Literal["csv", "parquet"] = "csv"
+    ) -> BinaryIO: ...
+    def export(
+        self,
+        folder: str,
+        name: str,
+        path: Path | BinaryIO,
+        format: Literal["csv", "parquet"] = "csv",
+    ) -> Path | BinaryIO:
+        """Write a data set to a CSV or Parquet file (or a binary stream such as stdout); CSV
+        text cells cannot start a formula."""
         dataset = self.get_dataset(folder, name)
         with self._read() as con:
             reader = con.sql(f"SELECT * FROM {dataset.table}").to_arrow_reader(65_536)

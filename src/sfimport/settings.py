@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     #: Login hosts. Real Salesforce by default; the demo points them at the local emulator.
     production_login_url: str = "https://login.salesforce.com"
     sandbox_login_url: str = "https://test.salesforce.com"
+    #: Hosts outside Salesforce's own domains that sfimport may sign in at and call, comma-
+    #: separated (``sf.proxy.example.com, *.corp.example``); loopback is always allowed.
+    extra_hosts: str = ""
     #: Where Salesforce redirects after login; must match the Connected App's callback URL.
     redirect_uri: str = "http://127.0.0.1:8000/oauth/callback"
     #: The key that encrypts tokens at rest; a key file in ``home`` (mode 0600) when unset.

@@ -7,6 +7,7 @@ returns and what it sent, so the client is proven against real output, not only 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx2
@@ -38,9 +39,12 @@ def oauth_client(recorded: Recorded, seen: list[httpx2.Request], status: int = 2
 
 def test_token_response_recording_parses_into_a_token_set() -> None:
     recorded = load("oauth/restforce-db__POST_oauth2_token__password__200.yml")
+    # The recording hides its instance host as "<host>"; a real answer names a Salesforce
+    # host, and a token answer naming any other host is refused (see test_auth.py).
+    recorded = replace(recorded, body=recorded.body.replace("<host>", "na24.salesforce.com"))
     seen: list[httpx2.Request] = []
     tokens = oauth_client(recorded, seen).refresh("5Aep861TSESvWeug_refreshtokenvalue")
-    assert tokens.instance_url == "https://<host>"
+    assert tokens.instance_url == "https://na24.salesforce.com"
     assert tokens.org_id == "00D1a000000H3O9EAK"
     assert tokens.user_id == "0051a000000UGT8AAO"
     assert tokens.issued_at == datetime(2015, 6, 25, 21, 53, 28, 465000, tzinfo=UTC)

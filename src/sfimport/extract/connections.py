@@ -38,6 +38,7 @@ from sfimport.salesforce.auth import (
     normalize_login_url,
 )
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, RetryPolicy, SalesforceClient
+from sfimport.salesforce.hosts import parse_extra_hosts
 from sfimport.salesforce.redaction import redacting_logger, remember_secret
 from sfimport.salesforce.wire_errors import error_from_oauth
 from sfimport.settings import Settings
@@ -177,6 +178,8 @@ class ConnectionService:
         self._sleep = sleep
         self._clock = clock
         self._owner = owner or local_user()
+        #: Hosts beyond Salesforce's own domains and loopback that may be signed in at.
+        self.extra_hosts = parse_extra_hosts(settings.extra_hosts)
 
     @classmethod
     def open(
@@ -211,9 +214,9 @@ class ConnectionService:
     def login_url_for(self, *, sandbox: bool = False, login_url: str | None = None) -> str:
         """The login host: a pasted My Domain URL wins over the production/sandbox choice."""
         if login_url and login_url.strip():
-            return normalize_login_url(login_url)
+            return normalize_login_url(login_url, self.extra_hosts)
         chosen = self.settings.sandbox_login_url if sandbox else self.settings.production_login_url
-        return normalize_login_url(chosen)
+        return normalize_login_url(chosen, self.extra_hosts)
 
     def begin_authorization(
         self,
@@ -234,7 +237,7 @@ class ConnectionService:
             name = self._new_name(name)
             base = self.login_url_for(sandbox=sandbox, login_url=login_url)
         app = self._app(redirect_uri)
-        request = authorization_request(base, app)
+        request = authorization_request(base, app, extra_hosts=self.extra_hosts)
         flow = PendingAuthorization(
             name=name,
             authorize_url=request.url,
@@ -273,7 +276,9 @@ class ConnectionService:
             raise denied
         if not code:
             raise AuthorizationDenied("Salesforce sent no authorization code.")
-        oauth = OAuthClient(self._http, flow.login_url, self._app(flow.redirect_uri))
+        oauth = OAuthClient(
+            self._http, flow.login_url, self._app(flow.redirect_uri), extra_hosts=self.extra_hosts
+        )
         tokens = oauth.exchange_code(code, flow.code_verifier)
         if tokens.refresh_token is None:
             raise ConfigurationError(
@@ -306,7 +311,7 @@ class ConnectionService:
             base = self.login_url_for(sandbox=sandbox, login_url=login_url)
         if not refresh_token.strip():
             raise UsageError("The refresh token is empty.")
-        oauth = OAuthClient(self._http, base, self._app(None))
+        oauth = OAuthClient(self._http, base, self._app(None), extra_hosts=self.extra_hosts)
         tokens = oauth.refresh(refresh_token.strip())
         if reauthorize:
             # The token was made elsewhere: refused, it is left alive for its owner.
@@ -372,7 +377,12 @@ class ConnectionService:
         stored = self.store.tokens(name)
         # Revoking the refresh token revokes every access token issued from it.
         token = stored.refresh_token or stored.access_token
-        oauth = OAuthClient(self._http, connection.login_url, self._app(None, required=False))
+        oauth = OAuthClient(
+            self._http,
+            connection.login_url,
+            self._app(None, required=False),
+            extra_hosts=self.extra_hosts,
+        )
         try:
             oauth.revoke(token)
         except ConnectionFailed:
@@ -499,7 +509,9 @@ class ConnectionService:
 
     def _auth(self, name: str, login_url: str, tokens: TokenSet) -> SalesforceAuth:
         """Bearer auth whose refreshes are saved to the connection once it is stored."""
-        oauth = OAuthClient(self._http, login_url, self._app(None, required=False))
+        oauth = OAuthClient(
+            self._http, login_url, self._app(None, required=False), extra_hosts=self.extra_hosts
+        )
         store = self.store
 
         def refresher(refresh_token: str) -> TokenSet:

@@ -14,7 +14,6 @@ from sfimport.salesforce.auth import (
     SalesforceAuth,
     TokenSet,
     authorization_request,
-    is_loopback_host,
     is_sandbox_login_url,
     normalize_login_url,
     pkce_challenge,
@@ -27,6 +26,7 @@ from sfimport.salesforce.client import (
     SalesforceClient,
     parse_limit_info,
 )
+from sfimport.salesforce.hosts import is_allowed_host, is_loopback_host
 from sfimport.salesforce.redaction import redact
 from sfimport.salesforce.reports import ReportsApi
 from sfimport.salesforce.rest import RestApi
@@ -49,6 +49,7 @@ __all__ = [
     "SalesforceClient",
     "TokenSet",
     "authorization_request",
+    "is_allowed_host",
     "is_loopback_host",
     "is_sandbox_login_url",
     "normalize_login_url",

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import secrets
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import cast
@@ -22,6 +21,12 @@ from urllib.parse import urlencode, urlsplit
 import httpx2
 
 from sfimport.errors import ConnectionFailed, SalesforceError, TransientError, UsageError
+from sfimport.salesforce.hosts import (
+    check_instance_url,
+    check_login_host,
+    is_loopback_host,
+    split_url,
+)
 from sfimport.salesforce.redaction import guard_library_loggers, redacting_logger, remember_secret
 from sfimport.salesforce.wire import Identity, TokenResponse
 from sfimport.salesforce.wire_errors import error_from_oauth, is_invalid_session
@@ -29,23 +34,11 @@ from sfimport.salesforce.wire_errors import error_from_oauth, is_invalid_session
 logger = redacting_logger(__name__)
 
 DEFAULT_SCOPE = "api refresh_token id"
-_LOOPBACK_NAMES = frozenset({"localhost"})
 
 # --- Login hosts ----------------------------------------------------------------------------
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and loopback addresses (the demo org lives there)."""
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def normalize_login_url(url: str) -> str:
+def normalize_login_url(url: str, extra_hosts: Collection[str] = ()) -> str:
     """The login base URL for what a person typed or pasted.
 
     Accepts ``https://acme.my.salesforce.com``, a Lightning address such as
@@ -53,24 +46,22 @@ def normalize_login_url(url: str) -> str:
     (``acme--dev.sandbox.my.salesforce.com``, ``acme--dev.sandbox.lightning.force.com``) and
     bare host names; returns ``https://<host>`` with Lightning hosts turned into their
     My Domain login host. Loopback URLs (the demo org) are kept as given, http included;
-    any other non-https URL is refused with :class:`~sfimport.errors.UsageError`.
+    any other non-https URL, a malformed one, or a host outside Salesforce's domains and
+    ``extra_hosts`` (see :mod:`sfimport.salesforce.hosts`) is refused with
+    :class:`~sfimport.errors.UsageError`.
     """
     text = url.strip()
     if not text:
         raise UsageError("The login URL is empty.")
     if "://" not in text:
         text = f"https://{text}"
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
-    if not host or parts.username or parts.password:
-        raise UsageError(f"{url!r} is not a valid Salesforce login URL.")
-    if parts.scheme not in {"http", "https"}:
-        raise UsageError(f"{url!r} is not a web address; use an https:// login URL.")
-    port = f":{parts.port}" if parts.port else ""
+    parts, host, port_number = split_url(text)
+    port = f":{port_number}" if port_number else ""
     if is_loopback_host(host):
         path = parts.path.rstrip("/")
         shown_host = f"[{host}]" if ":" in host else host
         return f"{parts.scheme}://{shown_host}{port}{path}"
+    check_login_host(host, url.strip(), extra_hosts)
     if parts.scheme != "https":
         raise UsageError(
             f"{url!r} is not secure: Salesforce login URLs must start with https://.",
@@ -187,9 +178,10 @@ def authorization_request(
     state: str | None = None,
     pkce: Pkce | None = None,
     prompt: str | None = "login consent",
+    extra_hosts: Collection[str] = (),
 ) -> AuthorizationRequest:
     """Build the authorize URL of the web-server flow with a fresh state and PKCE pair."""
-    base = normalize_login_url(login_url)
+    base = normalize_login_url(login_url, extra_hosts)
     state = state or secrets.token_urlsafe(32)
     pkce = pkce or Pkce.generate()
     params = {
@@ -218,10 +210,18 @@ def authorization_request(
 class OAuthClient:
     """Calls to the login host: code exchange, refresh, revoke, and the identity URL."""
 
-    def __init__(self, http: httpx2.Client, login_url: str, app: OAuthApp) -> None:
+    def __init__(
+        self,
+        http: httpx2.Client,
+        login_url: str,
+        app: OAuthApp,
+        *,
+        extra_hosts: Collection[str] = (),
+    ) -> None:
         guard_library_loggers()
         self._http = http
-        self.login_url = normalize_login_url(login_url)
+        self.extra_hosts = tuple(extra_hosts)
+        self.login_url = normalize_login_url(login_url, self.extra_hosts)
         self.app = app
 
     def exchange_code(self, code: str, code_verifier: str) -> TokenSet:
@@ -289,6 +289,10 @@ class OAuthClient:
         body = response.json()
         if not isinstance(body, dict) or "access_token" not in body or "instance_url" not in body:
             raise SalesforceError("Salesforce's token endpoint sent an unexpected answer.")
+        # Bearer tokens go only to Salesforce's (or the explicitly added) hosts.
+        check_instance_url(str(body["instance_url"]), self.extra_hosts)
+        if "id" in body:
+            check_instance_url(str(body["id"]), self.extra_hosts, what="identity")
         return cast(TokenResponse, body)
 
     def _post(self, path: str, data: dict[str, str]) -> httpx2.Response:

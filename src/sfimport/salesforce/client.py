@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import httpx2
 
 from sfimport.errors import SalesforceError, SfimportError, TransientError, UsageError
-from sfimport.salesforce.auth import is_loopback_host
 from sfimport.salesforce.bulk2 import BulkApi
+from sfimport.salesforce.hosts import is_loopback_host
 from sfimport.salesforce.redaction import guard_library_loggers, redact, redacting_logger
 from sfimport.salesforce.reports import ReportsApi
 from sfimport.salesforce.rest import RestApi

@@ -1,0 +1,75 @@
+"""Trust checks of the web app and the JSON API on the real engine and the emulator: login
+hosts outside Salesforce and malformed URLs are refused with a 400, never a redirect or a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sfimport.extract.workspace import Workspace
+from sfimport.web import create_app
+from tests.salesforce.emulated import Emulated, emulator, settings_for
+from tests.web.conftest import CSRF
+
+BAD_LOGIN_URLS = [
+    "https://evil.example",
+    "https://169.254.169.254",
+    "javascript:alert(1)",
+    "https://x:1:2",
+    f"https://{'a' * 300}.my.salesforce.com",
+    "https://acme\u200b.my.salesforce.com",
+]
+
+
+@pytest.fixture(scope="module")
+def emulated() -> Iterator[Emulated]:
+    with emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, emulated: Emulated) -> Iterator[Workspace]:
+    settings = settings_for(tmp_path / "home", emulated)
+    with Workspace(settings, sleep=lambda s: None) as workspace:
+        yield workspace
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> Iterator[TestClient]:
+    app = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+def csrf(client: TestClient, path: str) -> str:
+    match = CSRF.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("login_url", BAD_LOGIN_URLS)
+def test_the_connection_form_refuses_foreign_or_malformed_login_urls(
+    client: TestClient, workspace: Workspace, login_url: str
+) -> None:
+    response = client.post(
+        "/connections/new",
+        data={"csrf_token": csrf(client, "/connections/new"), "name": "x", "login_url": login_url},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "Salesforce login" in response.text or "is not a valid" in response.text
+    assert workspace.list_connections() == []
+
+
+@pytest.mark.parametrize("login_url", BAD_LOGIN_URLS)
+def test_the_api_refuses_foreign_or_malformed_login_urls(
+    client: TestClient, login_url: str
+) -> None:
+    response = client.post("/api/connections/authorize", json={"name": "x", "login_url": login_url})
+    assert response.status_code == 400
+    assert response.json()["kind"] == "usage"
+    assert "authorize_url" not in response.json()

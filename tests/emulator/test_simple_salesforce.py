@@ -69,3 +69,31 @@ def test_bad_session_raises_the_clients_expired_session_error(client: Salesforce
     )
     with pytest.raises(SalesforceExpiredSession):
         stale.describe()
+
+
+def test_bulk_query_through_simple_salesforce(client: Salesforce, org: Org) -> None:
+    # simple-salesforce's Bulk API 1.0 path: JSON job, query batch, close, poll, result list.
+    records = client.bulk.Account.query("SELECT Id, Name, CreatedDate FROM Account", wait=0)
+    table = org.tables["Account"]
+    live = table.filter(pc.invert(table["IsDeleted"]))
+    assert len(records) == live.num_rows
+    assert {r["Id"] for r in records} == set(live["Id"].to_pylist())
+    first = records[0]
+    assert first["attributes"]["type"] == "Account"
+    # Bulk 1.0 JSON results give date-times as epoch milliseconds.
+    assert isinstance(first["CreatedDate"], int) and first["CreatedDate"] > 10**12
+
+
+def test_bulk_query_all_includes_deleted_rows(client: Salesforce) -> None:
+    records = client.bulk.Contact.query_all(
+        "SELECT Id, IsDeleted FROM Contact WHERE IsDeleted = true", wait=0
+    )
+    assert records and all(r["IsDeleted"] for r in records)
+
+
+def test_a_bad_bulk_query_fails_its_batch_with_salesforces_message(client: Salesforce) -> None:
+    from simple_salesforce.exceptions import SalesforceGeneralError
+
+    with pytest.raises(SalesforceGeneralError) as raised:
+        client.bulk.Account.query("SELECT Nope__c FROM Account", wait=0)
+    assert "InvalidBatch : Failed to process query: INVALID_FIELD" in str(raised.value)

@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sfimport.emulator.bulk1 import bulk1_routes
 from sfimport.emulator.org import Org
 from sfimport.emulator.routes_control import control_routes
 from sfimport.emulator.routes_oauth import oauth_routes
@@ -61,6 +62,7 @@ def create_emulator(org: Org, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp
         *extra_routes,
         *control_routes(org),
         *service_routes(org),
+        *bulk1_routes(org),
         *oauth_routes(org),
         *rest_routes(org),
         *setup_routes(org),

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sfimport.extract.workspace import Workspace
+from sfimport.app.workspace import Workspace
 from sfimport.web import create_app
-from tests.salesforce.emulated import Emulated, emulator, settings_for
+from tests.salesforce.emulated import Emulated, demo_user, emulator, settings_for
 from tests.web.conftest import CSRF
 
 BAD_LOGIN_URLS = [
@@ -73,3 +73,49 @@ def test_the_api_refuses_foreign_or_malformed_login_urls(
     assert response.status_code == 400
     assert response.json()["kind"] == "usage"
     assert "authorize_url" not in response.json()
+
+
+# --- conceal targets ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(workspace: Workspace, emulated: Emulated) -> str:
+    workspace.connect_with_refresh_token("demo", emulated.refresh_token_for(demo_user("admin")))
+    return "demo"
+
+
+@pytest.mark.parametrize("path", ["/api/runs", "/api/plans"])
+def test_the_api_refuses_an_unknown_conceal_target(
+    client: TestClient, workspace: Workspace, demo: str, path: str
+) -> None:
+    spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
+    response = client.post(path, json={**spec, "conceal": {"Leads": None}})
+    assert response.status_code == 400, response.text
+    assert "Cannot conceal 'Leads'" in response.text and "Did you mean 'Lead'?" in response.text
+    assert workspace.list_datasets() == []
+    assert workspace.list_runs() == []
+
+
+def test_the_obfuscate_form_refuses_an_unknown_data_set(
+    client: TestClient, workspace: Workspace, demo: str
+) -> None:
+    selected = client.post(
+        f"/import/{demo}/select",
+        data={
+            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "object": "Lead",
+            "shown_object": "Lead",
+            "folder": "__new__",
+            "new_folder": "Sales",
+        },
+        follow_redirects=False,
+    )
+    assert selected.status_code == 303, selected.text
+    response = client.post(
+        f"/import/{demo}/obfuscate",
+        data={"csrf_token": csrf(client, f"/import/{demo}/obfuscate"), "conceal": "Leads"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "Did you mean" in response.text and "Leads" in response.text
+    assert workspace.list_runs() == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
@@ -16,6 +16,7 @@ from sfimport.errors import (
 )
 from sfimport.extract.conceal import (
     default_concealed_columns,
+    unknown_conceal_target,
 )
 from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.plan import (
@@ -58,11 +59,14 @@ class PlanningService(Core):
         validate_name(spec.folder, "folder")
         client = self.client(spec.connection)
         start = start_of(spec.start_date) if spec.start_date else None
+        self._check_conceal_targets(spec, after_planning=False)
         planned: list[PlannedDataset] = []
+        used: set[str] = set()
         for choice in spec.objects:
-            planned.append(self._plan_object(client, spec, choice, start))
+            planned.append(self._plan_object(client, spec, choice, start, used))
         for ref in spec.reports:
-            planned.append(self._plan_report(client, spec, ref))
+            planned.append(self._plan_report(client, spec, ref, used))
+        self._check_conceal_targets(spec, planned, used, after_planning=True)
         names = [p.name.lower() for p in planned]
         if len(set(names)) != len(names):
             raise UsageError("Two data sets of this import would have the same name.")
@@ -82,6 +86,7 @@ class PlanningService(Core):
         spec: ImportSpec,
         choice: ObjectChoice,
         start: datetime | None,
+        used: set[str] | None = None,
     ) -> PlannedDataset:
         self._check_supported(choice.name)
         described = self._describe(client, choice.name)
@@ -91,12 +96,15 @@ class PlanningService(Core):
         cursor = selection.cursor_field
         expected = client.rest.count(count_soql(name, cursor, start))
         concealed = self._concealed_for(
-            spec, (choice.name, name), lambda: default_concealed_columns(selection.fields, name)
+            spec,
+            (choice.name, name),
+            lambda: default_concealed_columns(selection.fields, name),
+            used,
         )
         known = set(selection.names)
         for column in concealed:
             if column not in known:
-                raise UsageError(f"Cannot conceal {column}: {name} has no such imported field.")
+                raise unknown_conceal_target(column, known, f"imported field of {name}")
         return plan_object(
             name,
             selection,
@@ -105,7 +113,9 @@ class PlanningService(Core):
             concealed=concealed,
         )
 
-    def _plan_report(self, client: SalesforceClient, spec: ImportSpec, ref: str) -> PlannedDataset:
+    def _plan_report(
+        self, client: SalesforceClient, spec: ImportSpec, ref: str, used: set[str] | None = None
+    ) -> PlannedDataset:
         found = self._find_report(spec.connection, ref, required=True)
         assert found is not None
         report_id, report_name = found
@@ -118,23 +128,51 @@ class PlanningService(Core):
         summary = client.reports.run(report_id, include_details=False)
         expected = grand_total(summary)
         concealed = self._concealed_for(
-            spec, (ref, report_id, report_name), lambda: default_concealed_report_columns(columns)
+            spec,
+            (ref, report_id, report_name),
+            lambda: default_concealed_report_columns(columns),
+            used,
         )
         labels = {c.label for c in columns}
         for column in concealed:
             if column not in labels:
-                raise UsageError(f"Cannot conceal {column}: the report has no such column.")
+                raise unknown_conceal_target(column, labels, "column in the report")
         name = suggest_name(report_name or describe["reportMetadata"].get("name", report_id))
         return plan_report(
             report_id, name, list(columns), expected_rows=expected, concealed=concealed
         )
 
     @staticmethod
+    def _check_conceal_targets(
+        spec: ImportSpec,
+        planned: Sequence[PlannedDataset] = (),
+        used: Collection[str] = (),
+        *,
+        after_planning: bool,
+    ) -> None:
+        """Refuse a conceal target that names no data set of this import: a typo would
+        otherwise import personal data in the clear. Before planning, a name that cannot match
+        anything is refused at once (a report may still be named by its id or title, so with
+        reports the last word waits for planning), and no API call is spent on it."""
+        named = {c.name for c in spec.objects} | set(spec.reports) | {p.name for p in planned}
+        # Salesforce matches object names in any case, so "-o lead --conceal Lead" may still fit.
+        maybe = {n.lower() for n in named}
+        for target in spec.conceal:
+            if target in used or (not after_planning and (spec.reports or target.lower() in maybe)):
+                continue
+            raise unknown_conceal_target(target, named, "data set in this import")
+
+    @staticmethod
     def _concealed_for(
-        spec: ImportSpec, keys: tuple[str, ...], defaults: Callable[[], tuple[str, ...]]
+        spec: ImportSpec,
+        keys: tuple[str, ...],
+        defaults: Callable[[], tuple[str, ...]],
+        used: set[str] | None = None,
     ) -> tuple[str, ...]:
         for key in keys:
             if key in spec.conceal:
+                if used is not None:
+                    used.add(key)
                 columns = spec.conceal[key]
                 return defaults() if columns is None else tuple(columns)
         return ()

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Protocol, overload
 
 from sfimport.app.values import DatasetInfo, ObjectEntry, PreviewResult, RunResult
 from sfimport.extract.catalog import CatalogReport
+from sfimport.extract.conceal import unknown_conceal_target
 from sfimport.extract.connections import Connected, DeletionResult, PendingAuthorization
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.permissions import PermissionItem, PermissionReport
@@ -54,6 +55,7 @@ __all__ = [
     "connection_key",
     "connection_of",
     "parse_start_date",
+    "unknown_conceal_target",
 ]
 
 

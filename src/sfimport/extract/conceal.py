@@ -14,6 +14,7 @@ type: a hashed number would look real and mislead, and a hashed date is not a da
 
 from __future__ import annotations
 
+import difflib
 import enum
 import hashlib
 import hmac
@@ -166,6 +167,29 @@ def concealment_shapes(schema: pa.Schema, columns: Collection[str]) -> dict[str,
             raise UsageError(f"Cannot conceal {name}: ids stay as they are so data sets join.")
         shapes[name] = shape_of(name, sf_type)
     return shapes
+
+
+def close_matches(name: str, known: Collection[str], limit: int = 3) -> list[str]:
+    """The known names closest to a mistyped one (case and plural slips first)."""
+    by_lower = {k.lower(): k for k in known}
+    lowered = name.lower()
+    exact = [by_lower[c] for c in (lowered, lowered.removesuffix("s")) if c in by_lower]
+    fuzzy = difflib.get_close_matches(lowered, list(by_lower), n=limit, cutoff=0.6)
+    found = exact + [by_lower[c] for c in fuzzy]
+    return list(dict.fromkeys(found))[:limit]
+
+
+def unknown_conceal_target(name: str, known: Collection[str], what: str) -> UsageError:
+    """The refusal of a conceal target that names nothing in the import, with close matches.
+
+    ``what`` says what was looked for, e.g. "data set of this import" or "column of Lead"."""
+    matches = close_matches(name, known)
+    hint = f" Did you mean {' or '.join(repr(m) for m in matches)}?" if matches else ""
+    listed = ", ".join(sorted(known)[:12]) or "none"
+    return UsageError(
+        f"Cannot conceal {name!r}: there is no such {what}.{hint}",
+        remedy=f"Name one of: {listed}. Nothing was imported.",
+    )
 
 
 class Concealer:

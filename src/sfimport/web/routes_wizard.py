@@ -14,7 +14,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from sfimport.app.ports import ImportSpec, ObjectChoice, parse_start_date
+from sfimport.app.ports import (
+    ImportSpec,
+    ObjectChoice,
+    parse_start_date,
+    unknown_conceal_target,
+)
 from sfimport.errors import SfimportError, UsageError
 from sfimport.web.dependencies import (
     CsrfChecked,
@@ -226,7 +231,12 @@ def save_obfuscation(
 ) -> RedirectResponse:
     info = workspace.get_connection(connection)
     state = session.wizard(info.name)
-    state.concealed = [name for name in conceal or [] if name in state.datasets]
+    chosen = conceal or []
+    for name in chosen:
+        if name not in state.datasets:
+            # A tampered or stale form must not import a data set unconcealed silently.
+            raise unknown_conceal_target(name, state.datasets, "data set in this import")
+    state.concealed = list(chosen)
     state.plan = None
     return see_other(f"/import/{seg(info.name)}/review")
 

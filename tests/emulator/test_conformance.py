@@ -4,13 +4,14 @@ keys, value types, status and recorded headers; only values may differ."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
-from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_demo_org
 from tests.emulator.conftest import ADMIN, Http, V
 from tests.salesforce.recordings import recordings_dir
 
@@ -231,11 +232,17 @@ def test_record_count_matches(http: Http, admin_token: str, recording: str, para
     assert bool(response.json()["sObjects"]) == bool(recorded.body["sObjects"])
 
 
-def test_updated_and_deleted_match(http: Http, admin_token: str) -> None:
-    params = {"start": "2024-01-01T00:00:00+00:00", "end": "2025-06-01T00:00:00+00:00"}
+def test_updated_and_deleted_match() -> None:
+    http = Http(build_demo_org(clock_start=datetime(2025, 1, 10, 12, tzinfo=UTC)))
+    token = http.token()
+    some = http.query("SELECT Id FROM Contact LIMIT 1", token).json()["records"][0]["Id"]
+    http.post("/__emulator__/records/Contact", json={"delete": [some]})
+    http.post("/__emulator__/clock", json={"advance_seconds": 300})
+    params = {"start": "2024-12-27T00:00:00+00:00", "end": "2025-01-10T12:05:00+00:00"}
     for kind in ("updated", "deleted"):
         recorded = Recording(f"rest-query/restforce__GET_sobjects_{kind}.json")
-        ours = http.get(f"{V}/sobjects/Contact/{kind}/", params=params, token=admin_token).json()
+        ours = http.get(f"{V}/sobjects/Contact/{kind}/", params=params, token=token).json()
+        assert ours[next(iter(recorded.body))], ours  # non-empty, as the recording
         assert_same_shape(ours, recorded.body)
 
 

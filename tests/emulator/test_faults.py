@@ -251,3 +251,23 @@ def test_control_requests_naming_unknown_things_are_refused(http: Http) -> None:
     assert bad.status_code == 404
     unknown = http.post("/__emulator__/records/Contact", json={"insert": [{"Nope__c": 1}]})
     assert unknown.status_code == 400
+
+
+def test_changed_records_get_second_precision_stamps_and_blank_strings_become_null() -> None:
+    http = Http(fresh_org())
+    http.post("/__emulator__/clock", json={"set": "2026-03-05T09:00:00.789Z"})
+    token = http.token()
+    inserted = http.post(
+        "/__emulator__/records/Contact",
+        json={"insert": [{"LastName": "Blank", "FirstName": "", "Email": ""}]},
+    ).json()["inserted"]
+    http.post("/__emulator__/records/Contact", json={"update": [{"Id": inserted[0], "Title": ""}]})
+    record = http.query(
+        "SELECT FirstName, Email, Title, CreatedDate, SystemModstamp FROM Contact "
+        f"WHERE Id = '{inserted[0]}'",
+        token,
+    ).json()["records"][0]
+    # As every recording shows: whole seconds, `.000`.
+    assert record["CreatedDate"] == "2026-03-05T09:00:00.000+0000"
+    assert record["SystemModstamp"] == "2026-03-05T09:00:00.000+0000"
+    assert (record["FirstName"], record["Email"], record["Title"]) == (None, None, None)

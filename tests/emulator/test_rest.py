@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from sfimport.emulator import build_demo_org
 from sfimport.emulator.catalog import DEFAULT_ROWS
 from tests.emulator.conftest import Http, V, error_of, fresh_org
 from tests.salesforce.recordings import recordings_dir
@@ -249,23 +252,51 @@ def test_limits_and_record_count(http: Http, admin_token: str) -> None:
     assert {"count": live, "name": "Account"} in counts["sObjects"]
 
 
-def test_updated_and_deleted_cover_a_window_in_whole_minutes(http: Http, admin_token: str) -> None:
-    params = {"start": "2024-01-01T00:00:30+00:00", "end": "2025-01-01T00:00:00Z"}
-    updated = http.get(f"{V}/sobjects/Contact/updated/", params=params, token=admin_token).json()
+def test_updated_and_deleted_cover_a_window_in_whole_minutes() -> None:
+    http = Http(build_demo_org(clock_start=datetime(2025, 1, 10, 12, tzinfo=UTC)))
+    token = http.token()
+    params = {"start": "2024-12-15T00:00:30+00:00", "end": "2025-01-01T00:00:00Z"}
+    updated = http.get(f"{V}/sobjects/Contact/updated/", params=params, token=token).json()
     assert updated["ids"] and updated["latestDateCovered"] == "2025-01-01T00:00:00.000+0000"
     window = (
-        "SELECT COUNT() FROM Contact WHERE SystemModstamp >= 2024-01-01T00:00:00Z "
+        "SELECT COUNT() FROM Contact WHERE SystemModstamp >= 2024-12-15T00:00:00Z "
         "AND SystemModstamp < 2025-01-01T00:00:00Z"
     )
-    assert len(updated["ids"]) == http.query(window, admin_token).json()["totalSize"]
-    deleted = http.get(f"{V}/sobjects/Contact/deleted/", params=params, token=admin_token).json()
-    assert deleted["deletedRecords"] and set(deleted["deletedRecords"][0]) == {"id", "deletedDate"}
-    assert deleted["earliestDateAvailable"] == "2024-01-01T00:00:00.000+0000"
+    assert len(updated["ids"]) == http.query(window, token).json()["totalSize"]
+    # A record deleted now shows in /deleted once its minute is covered.
+    gone = updated["ids"][0]
+    http.post("/__emulator__/records/Contact", json={"delete": [gone]})
+    http.post("/__emulator__/clock", json={"advance_seconds": 300})
+    recent = {"start": "2025-01-01T00:00:00+00:00", "end": "2025-01-11T00:00:00+00:00"}
+    deleted = http.get(f"{V}/sobjects/Contact/deleted/", params=recent, token=token).json()
+    assert [d["id"] for d in deleted["deletedRecords"]] == [gone]
+    assert set(deleted["deletedRecords"][0]) == {"id", "deletedDate"}
+    assert deleted["earliestDateAvailable"] == "2025-01-01T00:00:00.000+0000"
     backwards = {"start": params["end"], "end": params["start"]}
     status, code, _ = error_of(
-        http.get(f"{V}/sobjects/Contact/updated/", params=backwards, token=admin_token)
+        http.get(f"{V}/sobjects/Contact/updated/", params=backwards, token=token)
     )
     assert (status, code) == (400, "INVALID_REPLICATION_DATE")
+
+
+def test_updated_reaches_back_30_days_and_deleted_15() -> None:
+    http = Http(build_demo_org(clock_start=datetime(2025, 1, 10, 12, tzinfo=UTC)))
+    token = http.token()
+    end = "2025-01-10T00:00:00+00:00"
+    for kind, ok, too_old in (
+        ("updated", "2024-12-12T00:00:00+00:00", "2024-12-10T00:00:00+00:00"),
+        ("deleted", "2024-12-27T00:00:00+00:00", "2024-12-25T00:00:00+00:00"),
+    ):
+        fine = http.get(
+            f"{V}/sobjects/Contact/{kind}/", params={"start": ok, "end": end}, token=token
+        )
+        assert fine.status_code == 200, fine.text
+        refused = http.get(
+            f"{V}/sobjects/Contact/{kind}/", params={"start": too_old, "end": end}, token=token
+        )
+        status, code, message = error_of(refused)
+        assert (status, code) == (400, "INVALID_REPLICATION_DATE")
+        assert ("30 days" if kind == "updated" else "15 days") in message
 
 
 @pytest.mark.parametrize("seed", [1, 5])

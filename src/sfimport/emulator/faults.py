@@ -222,13 +222,14 @@ class RemovedFields:
 
 
 def _stamp(org: Org) -> datetime:
-    now = org.clock.now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    # Salesforce keeps audit stamps to the second: every recording shows `.000`.
+    return org.clock.now().replace(microsecond=0)
 
 
 def _python_value(spec: FieldSpec | None, kind: pa.DataType, value: Any) -> Any:
     """A JSON value converted to what the column of type `kind` holds."""
-    if value is None:
+    if value is None or value == "":
+        # Salesforce stores an empty string as null (a blank field), never as "".
         return None
     if pa.types.is_timestamp(kind):
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

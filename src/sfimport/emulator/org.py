@@ -97,6 +97,8 @@ PER_APP_LIMITS = frozenset(
     {"DailyBulkApiBatches", "DailyGenericStreamingApiEvents", "DailyStreamingApiEvents"}
 )
 MAX_CURSORS_PER_USER = 10
+REPLICATION_DAYS_UPDATED = 30
+REPLICATION_DAYS_DELETED = 15
 AUTHORIZATION_CODE_SECONDS = 15 * 60
 DEFAULT_BATCH_SIZE = 2000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
@@ -541,6 +543,14 @@ class Org:
         if begin >= finish:
             raise SalesforceApiError(
                 400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate"
+            )
+        # updated reaches back 30 days, deleted 15 (the recycle bin): older starts are refused.
+        days = REPLICATION_DAYS_DELETED if deleted else REPLICATION_DAYS_UPDATED
+        if begin < _minute(self.clock.now()) - timedelta(days=days):
+            raise SalesforceApiError(
+                400,
+                "INVALID_REPLICATION_DATE",
+                f"startDate cannot be more than {days} days ago",
             )
         finish = min(finish, _minute(self.clock.now()))
         table = self.tables[spec.name]

@@ -23,7 +23,8 @@ Salesforce's wire errors are mapped onto this tree in one place,
     │   └── TransientError          5xx, timeouts, dropped connections (retryable)
     │       └── QueryLocatorExpired INVALID_QUERY_LOCATOR: restart from the checkpoint
     ├── StoreError                  My Data or the metadata database could not be read or written
-    │   └── StoreBusy               another process holds the write lock right now (retryable)
+    │   ├── StoreBusy               another process holds the write lock right now (retryable)
+    │   └── SchemaTooNew            the data folder was written by a newer sfimport
     ├── BudgetExceeded              a run would cross the API budget set for it; nothing was started
     └── RunStopped                  sfimport shut down mid-run; the run resumes where it stopped
 """
@@ -179,6 +180,14 @@ class QueryLocatorExpired(TransientError):
 class StoreError(SfimportError):
     kind = "store"
     remedy = "Check that the data folder exists, is writable and has free space."
+
+
+class SchemaTooNew(StoreError):
+    kind = "schema_too_new"
+    remedy = (
+        "Use the sfimport release that wrote this data folder (or a newer one), or point "
+        "SFIMPORT_HOME at another folder; nothing was changed."
+    )
 
 
 class StoreBusy(StoreError):

@@ -75,7 +75,9 @@ class Core:
         self._closing = threading.Event()
         self._data_dir = settings.data_dir()
         self._mydata = MyData.for_data_dir(self._data_dir)
-        self._ledger = RunLedger.at(settings.metadata_url, self._clock)
+        #: What opening this data folder upgraded (one line each), for the CLI and the logs.
+        self.schema_notes: list[str] = []
+        self._ledger = RunLedger.at(settings.metadata_url, self._clock, notes=self.schema_notes)
         self._schedules = ScheduleBook(self._ledger.engine)
         self._client_factory = client_factory
         # Every Salesforce call passes the gate that keeps running imports within their budget.

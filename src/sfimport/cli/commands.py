@@ -112,6 +112,11 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Act on a run stopped by a field that went away in Salesforce.",
     ),
     CommandEntry(
+        "db",
+        f"{_CLI}.db_cmd",
+        "Show or upgrade the data folder's schema versions (metadata database and My Data).",
+    ),
+    CommandEntry(
         "serve",
         f"{_CLI}.serve_cmd",
         "Start the web app against real Salesforce (needs SFIMPORT_CLIENT_ID; see the README).",

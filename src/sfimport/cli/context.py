@@ -74,6 +74,9 @@ class CliState:
             settings = self.get_settings()
             _check_home(settings.home)
             self._workspace = self.workspace_factory(settings)
+            # An older data folder was upgraded on opening: say so once, on stderr.
+            for note in getattr(self._workspace, "schema_notes", ()):
+                self.err.print(f"sfimport: {note}", markup=False, highlight=False)
         return self._workspace
 
     def close(self) -> None:

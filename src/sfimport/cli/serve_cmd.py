@@ -40,8 +40,11 @@ def serve(
     # Imported here: the web app pulls in FastAPI and the engine, which `--help` does not need.
     import uvicorn
 
+    from sfimport.app.database import upgrade_data_folder
     from sfimport.web import create_app
 
+    for note in upgrade_data_folder(settings):
+        state.err.print(f"sfimport: {note}", markup=False, highlight=False)
     state.out.print(
         f"sfimport: open http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", markup=False
     )

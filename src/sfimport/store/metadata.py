@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from sfimport.errors import NotFound, StoreBusy, StoreError, UsageError
+from sfimport.store.schema import upgrade_metadata
 from sfimport.store.secrets import SecretBox
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -83,8 +84,9 @@ class ConnectionRow(Base):
     refresh_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-def create_metadata_engine(url: str) -> Engine:
-    """An engine on the metadata database, with its tables created if missing.
+def create_metadata_engine(url: str, *, notes: list[str] | None = None) -> Engine:
+    """An engine on the metadata database at the newest schema: created when missing, upgraded
+    by its migrations when older (each upgrade described in ``notes``), refused when newer.
 
     SQLite files get WAL (readers never block the writer), a busy timeout instead of
     immediate "database is locked" errors, and foreign keys on.
@@ -93,9 +95,11 @@ def create_metadata_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        Base.metadata.create_all(engine)
+        upgrade = upgrade_metadata(engine)
     except SQLAlchemyError as exc:
         raise _store_error(exc, "create the metadata database") from exc
+    if upgrade is not None and upgrade.before is not None and notes is not None:
+        notes.append(upgrade.describe())
     return engine
 
 

@@ -25,7 +25,7 @@ from uuid import uuid4
 import duckdb
 import pyarrow as pa
 
-from sfimport.errors import NotFound, StoreBusy, StoreError, UsageError
+from sfimport.errors import NotFound, SchemaTooNew, StoreBusy, StoreError, UsageError
 from sfimport.store.export import write_export
 from sfimport.store.names import quote, table_ref, validate_name, validate_run_id
 from sfimport.store.staging import StagedData, StagingWriter, staging_directory
@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS {CATALOG} (
     incomplete_reason VARCHAR
 );
 """
+#: The version of My Data's own tables (the catalog); a file without a stamp is version 1, the
+#: first release's. ``_CATALOG_UPGRADES[n]`` takes version n to n + 1.
+CATALOG_VERSION = 1
+_VERSION_TABLE = f"{CATALOG_SCHEMA}.schema_version"
+_CATALOG_UPGRADES: dict[int, tuple[str, ...]] = {}
+
 _CATALOG_COLUMNS = (
     "id, folder, name, connection, source, kind, columns, concealed, skipped, row_count, "
     "start_date, cursor_field, high_water_mark, last_import, status, incomplete_reason"
@@ -173,6 +179,7 @@ class MyData:
         self._sleep = sleep
         self._clock = clock
         self._now = now
+        self._schema_checked = False
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **options: Any) -> MyData:
@@ -473,6 +480,9 @@ class MyData:
         # waiting on the file lock: writers of one process take turns here.
         with _process_write_lock(self.path), self._connect(read_only=False) as con:
             con.execute(_CREATE_CATALOG)
+            if not self._schema_checked:
+                _upgrade_catalog(con, self.path)
+                self._schema_checked = True
             yield con
 
     @contextmanager
@@ -481,8 +491,28 @@ class MyData:
             # First use: create the file and its catalog so reads see an empty My Data.
             with self._write():
                 pass
+        if not self._schema_checked:
+            with self._connect(read_only=True) as con:
+                version = _stamped_version(con)
+            if version != CATALOG_VERSION:
+                _refuse_newer(version or 1, self.path)
+                with self._write():  # an older or unstamped catalog is upgraded first
+                    pass
+            self._schema_checked = True
         with self._connect(read_only=True) as con:
             yield con
+
+    def stored_catalog_version(self) -> int | None:
+        """The version of My Data's own tables as stored, changing nothing (None: no file)."""
+        if not self.path.exists():
+            return None
+        with self._connect(read_only=True) as con:
+            return _catalog_version(con)
+
+    def upgrade_catalog(self) -> None:
+        """Bring My Data's own tables to this release's version (SchemaTooNew if newer)."""
+        with self._read():
+            pass
 
     @contextmanager
     def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -598,3 +628,46 @@ def _check_read_only(sql: str) -> None:
 def new_run_id() -> str:
     """A fresh run id for staging directories."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid4().hex[:8]
+
+
+def _stamped_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    try:
+        row = con.execute(f"SELECT max(version) FROM {_VERSION_TABLE}").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _catalog_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The catalog's version; one without a stamp is the first release's (version 1)."""
+    version = _stamped_version(con)
+    return 1 if version is None else version
+
+
+def _refuse_newer(version: int, path: Path) -> None:
+    if version > CATALOG_VERSION:
+        raise SchemaTooNew(
+            f"My Data ({path}) has catalog version {version}, written by a newer sfimport; "
+            f"this release knows versions up to {CATALOG_VERSION}."
+        )
+
+
+def _upgrade_catalog(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Stamp the catalog's version, upgrading an older one step by step in one transaction."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_VERSION_TABLE} (version INTEGER NOT NULL)")
+    stamped = _stamped_version(con)
+    version = 1 if stamped is None else stamped
+    _refuse_newer(version, path)
+    if stamped == CATALOG_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for step in range(version, CATALOG_VERSION):
+            for statement in _CATALOG_UPGRADES[step]:
+                con.execute(statement)
+        con.execute(f"DELETE FROM {_VERSION_TABLE}")
+        con.execute(f"INSERT INTO {_VERSION_TABLE} VALUES ({CATALOG_VERSION})")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -40,6 +40,11 @@ class RunRow(RunsBase):
     error_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The process running it: a run left "running" by a dead process was interrupted.
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Who holds the run and until when (renewed while it works; a lapsed lease frees it).
+    lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
+    #: What started it: "manual", "schedule" or "resume".
+    trigger: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ScheduleRow(RunsBase):
@@ -190,15 +195,16 @@ class RunLedger:
         self._engine = engine
         self._clock = clock
         self._lock = threading.Lock()
-        RunsBase.metadata.create_all(engine)
 
     @property
     def engine(self) -> Engine:
         return self._engine
 
     @classmethod
-    def at(cls, url: str, clock: Callable[[], datetime]) -> RunLedger:
-        return cls(create_metadata_engine(url), clock)
+    def at(
+        cls, url: str, clock: Callable[[], datetime], *, notes: list[str] | None = None
+    ) -> RunLedger:
+        return cls(create_metadata_engine(url, notes=notes), clock)
 
     def create(
         self,
@@ -476,7 +482,6 @@ class ScheduleBook:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        RunsBase.metadata.create_all(engine)
 
     def set(self, dataset: str, every: str, next_run_at: datetime) -> ScheduleInfo:
         with Session(self._engine) as session, session.begin():

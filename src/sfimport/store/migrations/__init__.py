@@ -1,0 +1,1 @@
+"""Alembic migrations of the metadata database (SQLite by default, PostgreSQL alike)."""

@@ -1,0 +1,153 @@
+"""Schema versions of the data folder: the metadata database through Alembic (SQLite and
+PostgreSQL alike) and My Data's catalog through its own version table.
+
+An older folder is upgraded when sfimport opens it (a SQLite file is copied aside first and a
+line says so); a folder written by a newer release is refused; a folder made by the first
+release (tables but no version) is recognised as revision ``0001`` and upgraded from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from sfimport.errors import SchemaTooNew, StoreError
+
+logger = logging.getLogger(__name__)
+
+#: The revision of the first release, whose tables came from ``create_all`` without a version.
+BASELINE = "0001"
+_FIRST_RELEASE_TABLES = {"connections", "engine_runs", "engine_schedules", "engine_run_datasets"}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a metadata database stands: its revision (None: empty) and the newest known."""
+
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What an upgrade did, for the line that says so."""
+
+    before: str | None
+    after: str
+    backup: Path | None
+
+    def describe(self) -> str:
+        saved = f" (a copy of the old file: {self.backup})" if self.backup else ""
+        return (
+            f"Upgraded the metadata database from schema {self.before or 'none'} to "
+            f"{self.after}{saved}."
+        )
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", "sfimport.store:migrations")
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def metadata_state(engine: Engine) -> SchemaState:
+    """The revision stamped in the database: the first release's tables count as ``0001``."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current is None and _FIRST_RELEASE_TABLES & set(
+                inspect(connection).get_table_names()
+            ):
+                current = BASELINE
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"Could not read the metadata database's schema: {error.__class__.__name__}."
+        ) from error
+    return SchemaState(current=current, head=head_revision())
+
+
+def upgrade_metadata(engine: Engine, *, backup_dir: Path | None = None) -> Upgrade | None:
+    """Bring the metadata database to the newest schema; None when it already was.
+
+    SchemaTooNew when a newer sfimport wrote it. Before changing an existing SQLite file, a
+    copy goes to ``backup_dir`` (default: next to the file)."""
+    with _LOCK:
+        state = metadata_state(engine)
+        if state.up_to_date:
+            return None
+        if state.current is not None and state.current not in _known_revisions():
+            raise SchemaTooNew(
+                f"This data folder's metadata database has schema {state.current}, written by "
+                f"a newer sfimport; this release knows schemas up to {state.head}."
+            )
+        backup = None if state.current is None else _backup(engine, backup_dir)
+        try:
+            with engine.begin() as connection:
+                config = _config()
+                config.attributes["connection"] = connection
+                if state.current == BASELINE and not _stamped(connection):
+                    command.stamp(config, BASELINE)
+                command.upgrade(config, "head")
+        except SQLAlchemyError as error:
+            # Another process may have upgraded it at the same moment.
+            if metadata_state(engine).up_to_date:
+                return None
+            kept = (
+                f"Nothing was lost: the copy made before the upgrade is {backup}." if backup else ""
+            )
+            raise StoreError(
+                f"Could not upgrade the metadata database: {error.__class__.__name__}.",
+                remedy=f"{kept} Check that the data folder is writable and has free space.".strip(),
+            ) from error
+        done = Upgrade(before=state.current, after=state.head, backup=backup)
+        if state.current is not None:
+            logger.warning("%s", done.describe())
+        return done
+
+
+def _stamped(connection: Connection) -> bool:
+    return MigrationContext.configure(connection).get_current_revision() is not None
+
+
+def _backup(engine: Engine, backup_dir: Path | None) -> Path | None:
+    """A consistent copy of a SQLite file (the backup API, so WAL contents are included)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    source = Path(engine.url.database)
+    if not source.exists():
+        return None
+    directory = backup_dir or source.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = directory / f"{source.stem}.before-upgrade-{stamp}{source.suffix}"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    target.chmod(0o600)
+    return target

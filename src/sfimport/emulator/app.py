@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sfimport.emulator.bulk1 import bulk1_routes
 from sfimport.emulator.org import Org
+from sfimport.emulator.routes_composite import composite_routes
 from sfimport.emulator.routes_control import control_routes
 from sfimport.emulator.routes_oauth import oauth_routes
 from sfimport.emulator.routes_rest import rest_routes
@@ -63,6 +64,7 @@ def create_emulator(org: Org, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp
         *control_routes(org),
         *service_routes(org),
         *bulk1_routes(org),
+        *composite_routes(org),
         *oauth_routes(org),
         *rest_routes(org),
         *setup_routes(org),

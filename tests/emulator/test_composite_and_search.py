@@ -1,0 +1,122 @@
+"""Composite reads and SOSL search compared with the recordings (CumulusCI's composite
+answers, SwiftlySalesforce's search results, restforce's MALFORMED_SEARCH body)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.emulator.conftest import Http, V, error_of
+from tests.emulator.test_conformance import Recording, assert_recorded_headers, assert_same_shape
+from tests.salesforce.recordings import recordings_dir
+
+COMPOSITE = (
+    "rest-query/cumulusci__POST_composite_count_sobjects__200.yaml",
+    "errors/cumulusci__POST_composite__subrequest_400_INVALID_TYPE.yaml",
+    "errors/cumulusci__POST_composite__subrequest_404_NOT_FOUND.yaml",
+)
+
+
+@pytest.mark.parametrize("recording", COMPOSITE)
+def test_composite_replays_the_recorded_requests(
+    http: Http, admin_token: str, recording: str
+) -> None:
+    loaded = yaml.safe_load((recordings_dir() / recording).read_text())
+    request = loaded["interactions"][0]["request"]
+    recorded = Recording(recording)
+    sent = json.loads(request["body"].replace("vxx.0", "v62.0"))
+    response = http.post(f"{V}/composite", json=sent, token=admin_token)
+    assert_recorded_headers(response, recorded)
+    ours = response.json()["compositeResponse"]
+    theirs = recorded.body["compositeResponse"]
+    assert len(ours) == len(theirs)
+    for mine, real in zip(ours, theirs, strict=True):
+        assert list(mine) == list(real)  # body, httpHeaders, httpStatusCode, referenceId
+        assert (mine["httpStatusCode"], mine["referenceId"]) == (
+            real["httpStatusCode"],
+            real["referenceId"],
+        )
+        if real["httpStatusCode"] >= 400:
+            # Error bodies word for word, keys in the recorded order.
+            assert mine["body"] == real["body"]
+            assert [list(e) for e in mine["body"]] == [list(e) for e in real["body"]]
+        else:
+            assert_same_shape(mine["body"], real["body"])
+    count = http.query("SELECT COUNT() FROM Account", admin_token).json()["totalSize"]
+    if "count_sobjects" in recording:
+        assert ours[0]["body"]["totalSize"] == count
+
+
+def test_composite_batch_reads_describes_and_halts_on_error(http: Http, admin_token: str) -> None:
+    body = {
+        "haltOnError": True,
+        "batchRequests": [
+            {"method": "GET", "url": "/services/data/v62.0/sobjects/Account/describe"},
+            {"method": "GET", "url": "v62.0/sobjects/Nope__c/describe"},
+            {"method": "GET", "url": "v62.0/sobjects/Contact/describe"},
+        ],
+    }
+    answer = http.post(f"{V}/composite/batch", json=body, token=admin_token)
+    assert answer.status_code == 200
+    batch = answer.json()
+    assert batch["hasErrors"] is True
+    statuses = [r["statusCode"] for r in batch["results"]]
+    assert statuses == [200, 404, 412]
+    direct = http.get(f"{V}/sobjects/Account/describe", token=admin_token).json()
+    assert batch["results"][0]["result"] == direct
+    body["haltOnError"] = False
+    rest = http.post(f"{V}/composite/batch", json=body, token=admin_token).json()
+    assert [r["statusCode"] for r in rest["results"]] == [200, 404, 200]
+    too_many = {"batchRequests": [body["batchRequests"][0]] * 26}
+    assert error_of(http.post(f"{V}/composite/batch", json=too_many, token=admin_token))[:2] == (
+        400,
+        "LIMIT_EXCEEDED",
+    )
+
+
+def test_composite_sobjects_reads_records_by_id_in_order(http: Http, admin_token: str) -> None:
+    rows = http.query("SELECT Id, Name FROM Account LIMIT 2", admin_token).json()["records"]
+    ids = [rows[1]["Id"], "001000000000000AAA", rows[0]["Id"]]
+    got = http.get(
+        f"{V}/composite/sobjects/Account",
+        params={"ids": ",".join(ids), "fields": "Id,Name"},
+        token=admin_token,
+    ).json()
+    assert [r and r["Name"] for r in got] == [rows[1]["Name"], None, rows[0]["Name"]]
+    posted = http.post(
+        f"{V}/composite/sobjects/Account", json={"ids": ids, "fields": ["Name"]}, token=admin_token
+    ).json()
+    assert [r and r["Id"] for r in posted] == [ids[0], None, ids[2]]
+
+
+def test_search_matches_the_recorded_shape(http: Http, admin_token: str) -> None:
+    recorded = Recording("rest-query/swiftlysalesforce__search_results.json")
+    name = http.query("SELECT LastName FROM Contact LIMIT 1", admin_token).json()["records"][0]
+    term = name["LastName"][:4]
+    sosl = (
+        f"FIND {{{term}}} IN ALL FIELDS RETURNING Contact(FirstName, LastName, Department), "
+        "Account(Name, BillingCity, NumberOfEmployees)"
+    )
+    found = http.get(f"{V}/search", params={"q": sosl}, token=admin_token).json()
+    assert set(found) == set(recorded.body)
+    contacts = [r for r in found["searchRecords"] if r["attributes"]["type"] == "Contact"]
+    assert contacts and all(term.lower() in json.dumps(r).lower() for r in contacts)
+    real_contact = next(r for r in recorded.body["searchRecords"] if "LastName" in r)
+    assert_same_shape(contacts[0], real_contact)
+    limited = http.get(
+        f"{V}/search",
+        params={"q": f"FIND {{{term}}} RETURNING Contact(Id LIMIT 1)"},
+        token=admin_token,
+    ).json()
+    assert len(limited["searchRecords"]) == 1
+
+
+def test_a_search_without_braces_is_the_recorded_malformed_search(
+    http: Http, admin_token: str
+) -> None:
+    recorded = Recording("errors/restforce__400_MALFORMED_SEARCH.json")
+    answer = http.get(f"{V}/search", params={"q": "FIND Acme"}, token=admin_token)
+    assert answer.status_code == 400
+    assert answer.json() == recorded.body

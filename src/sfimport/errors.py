@@ -228,3 +228,12 @@ class RunStopped(SfimportError):
         "It resumes where it stopped: by itself once the web app runs again, or with Resume now "
         "('sfimport resume RUN_ID')."
     )
+
+
+class StoppedByUser(RunStopped):
+    """A run the person stopped (Ctrl-C in the terminal) after its last saved page. Nothing is
+    lost, and it is not failed: it resumes where it stopped when they ask, never by itself."""
+
+    kind = "stopped_by_user"
+    retryable = True
+    remedy = "Continue it where it stopped with 'sfimport resume RUN_ID'."

@@ -20,7 +20,9 @@ from sfimport.errors import (
     DailyLimitExceeded,
     NotFound,
     ResourceNotFound,
+    RunStopped,
     SfimportError,
+    StoppedByUser,
     UsageError,
 )
 from sfimport.extract.budget import ApiGate
@@ -71,8 +73,10 @@ class Core:
         self._transport = transport
         self._clock = clock or (lambda: datetime.now(UTC))
         self._injected_sleep = sleep
-        #: Set by close(): runs stop at their next page, pauses end at once.
+        #: Set by close() or interrupt(): runs stop at their next page, pauses end at once.
         self._closing = threading.Event()
+        #: Why they stop: a shutdown (resumed by the next process) or the person (Ctrl-C).
+        self._stop_error: Callable[[], RunStopped] = _stopping
         self._data_dir = settings.data_dir()
         self._mydata = MyData.for_data_dir(self._data_dir)
         #: What opening this data folder upgraded (one line each), for the CLI and the logs.
@@ -133,17 +137,24 @@ class Core:
         self._connections.close()
         self._http.close()
 
+    def interrupt(self) -> None:
+        """The person asked to stop (Ctrl-C): every run of this process stops after its
+        current page and is recorded as interrupted (not failed), resumed only when asked
+        ('sfimport resume'). Nothing new starts after."""
+        self._stop_error = _stopped_by_user
+        self._closing.set()
+
     def _pause(self, seconds: float) -> None:
-        """The sleep of retries and Bulk polling: cut short by close() with RunStopped, so a
-        closing workspace never waits out a back-off."""
+        """The sleep of retries and Bulk polling: cut short by close() or interrupt() with
+        RunStopped, so a closing workspace never waits out a back-off."""
         if self._closing.is_set():
-            raise _stopping()
+            raise self._stop_error()
         if self._injected_sleep is not None:
             self._injected_sleep(seconds)
         else:
             self._closing.wait(seconds)
         if self._closing.is_set():
-            raise _stopping()
+            raise self._stop_error()
 
     def _track(self, run_id: str, thread: threading.Thread) -> None:
         """Start a background run's thread, known to close() and wait(). (One registered just
@@ -260,6 +271,7 @@ class Core:
             on_connection_failed=self._needs_reauth,
             budget=self._budget_for,
             should_stop=self._closing.is_set,
+            stop_error=lambda: self._stop_error(),
         )
 
     def _needs_reauth(self, connection: str) -> None:
@@ -310,3 +322,7 @@ class Core:
         if len(matches) > 1:
             raise UsageError(f"Several folders hold a data set {name}: write it as Folder.{name}.")
         return matches[0]
+
+
+def _stopped_by_user() -> StoppedByUser:
+    return StoppedByUser("You stopped the run (Ctrl-C); it stopped after its last saved page.")

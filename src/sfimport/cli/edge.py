@@ -64,7 +64,13 @@ class SfimportGroup(LazyCommandGroup):
                 raise
             raise typer.Exit(_report_usage(state, ctx, error)) from None
         except KeyboardInterrupt:
-            report_error(state, "interrupted", "Interrupted.", "")
+            report_error(
+                state,
+                "interrupted",
+                "Interrupted (Ctrl-C).",
+                "A run it left behind continues with 'sfimport resume RUN_ID' "
+                "(see 'sfimport runs').",
+            )
             raise typer.Exit(130) from None
         except Exception as error:
             if state.debug:

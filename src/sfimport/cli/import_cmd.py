@@ -16,6 +16,7 @@ import typer
 
 from sfimport.app.ports import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.cli.context import CliState
+from sfimport.cli.ctrl_c import stop_runs_on_ctrl_c
 from sfimport.cli.options import JsonFlag, command_state
 from sfimport.cli.output import (
     EXIT_CODES_HELP,
@@ -170,7 +171,7 @@ def import_data(
             f"This import needs {plan.api_calls_total:,} API calls; its budget allows "
             f"{plan.budget_calls or 0:,} of the {plan.api_remaining or 0:,} left today."
         )
-    with progress_listener(state) as on_event:
+    with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         result = workspace.run_import(plan, on_event=on_event)
     if state.json:
         emit_json(state, {"run": run_json(result.run)})

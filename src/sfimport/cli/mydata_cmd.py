@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sfimport.cli.context import CliState
+from sfimport.cli.ctrl_c import stop_runs_on_ctrl_c
 from sfimport.cli.options import JsonFlag, command_state
 from sfimport.cli.output import (
     EXIT_CODES_HELP,
@@ -199,7 +200,7 @@ def refresh(
             "Name the data sets to refresh, or pass --all (not both).",
             remedy="List data sets with 'sfimport datasets'.",
         )
-    with progress_listener(state) as on_event:
+    with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         result = state.workspace().refresh(names or None, all=all_, on_event=on_event)
     if state.json:
         emit_json(state, {"run": run_json(result.run)})

@@ -33,7 +33,7 @@ from sfimport.errors import (
 EXIT_CODES_HELP = (
     "Exit codes: 0 complete; 1 failed; 2 bad usage (unknown name, bad option, malformed date or "
     "spec file); 3 partial (some data sets are waiting for the org's daily API limit or did not "
-    "finish)."
+    "finish); 130 interrupted with Ctrl-C (resume it with 'sfimport resume RUN_ID')."
 )
 
 
@@ -44,6 +44,8 @@ class ExitCode(IntEnum):
     FAILED = 1
     USAGE = 2
     PARTIAL = 3
+    #: Stopped with Ctrl-C (128 + SIGINT, as shells report it); resumable.
+    INTERRUPTED = 130
 
 
 #: Run statuses as the engine reports them, and the exit code each means.
@@ -52,6 +54,7 @@ _STATUS_EXIT = {
     "partial": ExitCode.PARTIAL,
     "waiting_for_limit": ExitCode.PARTIAL,
     "running": ExitCode.PARTIAL,
+    "interrupted": ExitCode.INTERRUPTED,
     "failed": ExitCode.FAILED,
 }
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sfimport.cli.context import CliState
+from sfimport.cli.ctrl_c import stop_runs_on_ctrl_c
 from sfimport.cli.options import JsonFlag, command_state
 from sfimport.cli.output import (
     EXIT_CODES_HELP,
@@ -31,6 +32,7 @@ _STATUS_TEXT = {
     "complete": "Complete",
     "partial": "Partial: some data sets did not finish",
     "waiting_for_limit": "Waiting for the org's daily API limit to reset",
+    "interrupted": "Interrupted: it stopped after its last saved page",
     "running": "Still running",
     "failed": "Failed",
 }
@@ -116,7 +118,8 @@ def resume(ctx: typer.Context, run_id: RunId, as_json: JsonFlag = False) -> None
     state = command_state(ctx, as_json)
     if not state.json:
         state.err.print(f"Resuming run {run_id}...", markup=False, highlight=False)
-    result = state.workspace().resume_run(run_id)
+    with stop_runs_on_ctrl_c(state):
+        result = state.workspace().resume_run(run_id)
     _finish(state, result.run)
 
 
@@ -150,7 +153,7 @@ def follow_run(state: CliState, run_id: str) -> RunInfo:
     """Show the progress of a run going on in the background until it stops running."""
     workspace = state.workspace()
     seen = 0
-    with progress_listener(state) as on_event:
+    with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         while True:
             # Read the status first: events emitted before it stopped are then all listed.
             run = workspace.get_run(run_id)
@@ -243,10 +246,12 @@ def print_run(state: CliState, run: RunInfo) -> None:
         status += f" (resumes at {run.resume_at.isoformat(timespec='minutes')})"
     say(state, f"Run {run.id}: {status}.")
     if run.error is not None:
-        where = f" ({run.error.dataset})" if run.error.dataset else ""
-        state.err.print(f"Error{where}: {run.error.message}", markup=False, highlight=False)
+        where = f"{run.error.dataset}: " if run.error.dataset else ""
+        state.err.print(f"Error: {where}{run.error.message}", markup=False, highlight=False)
         if run.error.remedy:
-            state.err.print(f"Fix: {run.error.remedy}", markup=False, highlight=False)
+            # Remedies name the run as RUN_ID; here it is known.
+            remedy = run.error.remedy.replace("RUN_ID", run.id)
+            state.err.print(f"Fix: {remedy}", markup=False, highlight=False)
     commands = next_commands(run)
     if commands:
         state.err.print("Next, one of:" if len(commands) > 1 else "Next:", markup=False)

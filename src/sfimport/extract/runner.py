@@ -37,6 +37,7 @@ from sfimport.errors import (
     QueryLocatorExpired,
     RunStopped,
     SfimportError,
+    StoppedByUser,
     StoreBusy,
     TransientError,
 )
@@ -96,6 +97,7 @@ class Runner:
         on_connection_failed: Callable[[str], None] | None = None,
         budget: Callable[[ImportPlan], AbstractContextManager[None]] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        stop_error: Callable[[], RunStopped] | None = None,
     ) -> None:
         self._mydata = mydata
         self._ledger = ledger
@@ -107,6 +109,8 @@ class Runner:
         self._on_connection_failed = on_connection_failed
         self._budget = budget
         self._should_stop = should_stop or (lambda: False)
+        #: Why runs stop when ``should_stop`` says so: a shutdown, or the person (Ctrl-C).
+        self._stop_error = stop_error or _stopped
 
     def register(self, plan: ImportPlan, run_id: str, *, kind: str = "import") -> datetime:
         """Record the run as running before any download starts; returns its start time,
@@ -180,7 +184,9 @@ class Runner:
             return DatasetOutcome(planned.name, "failed", planned.error)
         if self._should_stop():
             # Closing before this data set began: it keeps whatever an earlier attempt staged.
-            info = ErrorInfo.from_error(_stopped(), dataset=planned.name, actions=("resume",))
+            info = ErrorInfo.from_error(
+                self._stop_error(), dataset=planned.name, actions=("resume",)
+            )
             self._ledger.update_dataset(run_id, planned.name, status="interrupted", error=info)
             events.emit(planned.name, "failed", message=info.message)
             return DatasetOutcome(planned.name, "interrupted", info)
@@ -310,7 +316,7 @@ class Runner:
             progress("downloading")
             if self._should_stop():
                 # The page just staged is in the checkpoint: a resume continues after it.
-                raise _stopped()
+                raise self._stop_error()
 
         if not checkpoint.read_done:
             if planned.kind == "report":
@@ -559,12 +565,16 @@ class Runner:
             # A dead connection resumes once re-authorised, not by the clock; a run stopped by
             # a shutdown at once, by the next process.
             kinds = {d.error.kind if d.error is not None else "" for d in interrupted}
-            by_clock = interrupted and "connection" not in kinds
+            # A run the person stopped resumes when they say so, never by the clock.
+            by_clock = interrupted and not kinds & {"connection", StoppedByUser.kind}
             delay = timedelta(0) if kinds == {RunStopped.kind} else INTERRUPTED_RETRY
             resume_at = now + delay if by_clock else None
             first = interrupted[0].error if interrupted else (errors[0] if errors else None)
             if statuses <= DONE:
                 self._ledger.finish(run_id, "complete")
+            elif kinds == {StoppedByUser.kind} and statuses <= DONE | {"interrupted"}:
+                # Stopped on purpose: interrupted, not failed (nothing went wrong).
+                self._ledger.finish(run_id, "interrupted", error=first, resume_at=None)
             elif statuses & (DONE | {"incomplete"}):
                 self._ledger.finish(run_id, "partial", error=first, resume_at=resume_at)
             else:

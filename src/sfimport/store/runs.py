@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sfimport.errors import NotFound, SfimportError
 from sfimport.store.metadata import Base, UtcDateTime, create_metadata_engine
 
-RUN_STATUSES = ("running", "complete", "partial", "waiting_for_limit", "failed")
+RUN_STATUSES = ("running", "complete", "partial", "waiting_for_limit", "interrupted", "failed")
 
 
 #: The engine's tables (runs, their data sets, schedules) live on the metadata database's Base.

@@ -18,7 +18,7 @@ router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
 
 #: Statuses after which a run changes no more (unless a person resumes it).
-FINAL_STATUSES = frozenset({"complete", "partial", "failed"})
+FINAL_STATUSES = frozenset({"complete", "partial", "interrupted", "failed"})
 #: Actions that start a new run through ``resolve_field_error``.
 FIELD_ACTIONS = ("reimport", "retry", "continue_without_field")
 

@@ -196,6 +196,29 @@ class StoreBusy(StoreError):
     remedy = "Another sfimport process is writing to My Data; try again in a moment."
 
 
+class TooManyQueries(StoreBusy):
+    kind = "too_many_queries"
+    remedy = "Other queries over My Data are running; wait for one to finish and run it again."
+
+
+class QueryTimeout(SfimportError):
+    """A query over My Data ran past its deadline and was interrupted."""
+
+    kind = "query_timeout"
+    remedy = (
+        "Narrow the query (a WHERE, a LIMIT, fewer joins), or allow longer with "
+        "SFIMPORT_QUERY_TIMEOUT (seconds)."
+    )
+
+
+class QueryCancelled(SfimportError):
+    """A query was interrupted because its client went away or sfimport is stopping."""
+
+    kind = "query_cancelled"
+    retryable = True
+    remedy = "Run the query again."
+
+
 class BudgetExceeded(SfimportError):
     kind = "budget"
     remedy = (

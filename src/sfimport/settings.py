@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Share of the org's daily API allowance an import may use (leave the rest to other apps).
     api_budget_percent: float = 80.0
+    #: Seconds a query over My Data may run before it is interrupted (0: no deadline).
+    query_timeout: float = Field(default=30.0, ge=0)
+    #: Queries over My Data the web app runs at once; more are refused until one ends.
+    max_queries: int = Field(default=2, ge=1)
     #: How many data sets download at once.
     concurrency: int = 3
 

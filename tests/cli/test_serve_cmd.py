@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -65,3 +66,51 @@ def test_serve_starts_the_web_app_on_loopback(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=15)
     assert f"open http://127.0.0.1:{port}/" in out
+
+
+def test_serve_stops_on_sigterm_even_during_a_runaway_query(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SFIMPORT_HOME": str(tmp_path),
+        "SFIMPORT_CLIENT_ID": "3MVG9-test",
+        "SFIMPORT_CLIENT_SECRET": "test-secret",
+        "SFIMPORT_QUERY_TIMEOUT": "600",
+    }
+    process = subprocess.Popen(
+        [SFIMPORT, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    answers: list[httpx2.Response] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx2.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        cross_join = "SELECT count(*) FROM range(100000000) a, range(100000000) b"
+        worker = threading.Thread(
+            target=lambda: answers.append(
+                httpx2.post(f"{base}/api/query", json={"sql": cross_join}, timeout=120)
+            )
+        )
+        worker.start()
+        time.sleep(1.5)  # the query is running
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+        took = time.monotonic() - stopped_at
+        worker.join(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert took < 30  # not the query's minutes of work, nor its 600 s deadline
+    assert answers and answers[0].status_code == 503
+    assert answers[0].json()["kind"] == "query_cancelled"

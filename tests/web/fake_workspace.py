@@ -13,6 +13,7 @@ from typing import Any
 from sfimport.errors import AuthorizationDenied, NotFound, SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec
 from sfimport.settings import Settings
+from sfimport.store.mydata import MyData, QueryCancel
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SECRET_TOKEN = "00Dxx0000001gPL!AQ0AQSECRETACCESSTOKEN"
@@ -544,9 +545,19 @@ class FakeWorkspace:
         path.write_text("Id,Name\n00Q000000000001AAA,Ada\n")
         return path
 
-    def query(self, sql: str, limit: int = 1000) -> PreviewResult:
+    def query(
+        self, sql: str, limit: int = 1000, *, cancel: QueryCancel | None = None
+    ) -> PreviewResult:
         if not sql.strip().lower().startswith("select"):
             raise UsageError("Only read-only queries (SELECT) are allowed.")
+        if "range(" in sql:
+            # A real DuckDB query, for the deadline and cancellation tests.
+            mydata = MyData(self.settings.home / "mydata.duckdb")
+            result = mydata.query(
+                sql, limit=limit, timeout=self.settings.query_timeout or None, cancel=cancel
+            )
+            rows = [tuple(r.values()) for r in result.table.to_pylist()]
+            return PreviewResult([(f.name, str(f.type)) for f in result.table.schema], rows)
         return PreviewResult([("n", "BIGINT")], [(42,)])
 
 

@@ -78,7 +78,11 @@ class Core:
         #: Why they stop: a shutdown (resumed by the next process) or the person (Ctrl-C).
         self._stop_error: Callable[[], RunStopped] = _stopping
         self._data_dir = settings.data_dir()
-        self._mydata = MyData.for_data_dir(self._data_dir)
+        # A publish waits out any one query (it is interrupted at its deadline), so a query
+        # in the web app never makes an import fail with "My Data is busy".
+        self._mydata = MyData.for_data_dir(
+            self._data_dir, busy_timeout=max(30.0, settings.query_timeout + 15.0)
+        )
         #: What opening this data folder upgraded (one line each), for the CLI and the logs.
         self.schema_notes: list[str] = []
         self._ledger = RunLedger.at(settings.metadata_url, self._clock, notes=self.schema_notes)

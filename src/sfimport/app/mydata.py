@@ -11,7 +11,7 @@ from sfimport.errors import (
     UsageError,
 )
 from sfimport.salesforce.redaction import redacting_logger
-from sfimport.store.mydata import Dataset
+from sfimport.store.mydata import Dataset, QueryCancel
 
 logger = redacting_logger(__name__)
 
@@ -48,8 +48,13 @@ class MyDataService(Core):
             found.folder, found.name, path, cast(Literal["csv", "parquet"], fmt)
         )
 
-    def query(self, sql: str, limit: int = 1000) -> PreviewResult:
-        result = self._mydata.query(sql, limit=limit)
+    def query(
+        self, sql: str, limit: int = 1000, *, cancel: QueryCancel | None = None
+    ) -> PreviewResult:
+        """A read-only query, interrupted after ``settings.query_timeout`` seconds."""
+        result = self._mydata.query(
+            sql, limit=limit, timeout=self.settings.query_timeout or None, cancel=cancel
+        )
         return _preview(result.table, truncated=result.truncated)
 
     def delete_dataset(self, name: str) -> None:

@@ -98,9 +98,8 @@ def demo(
 ) -> None:
     """Start the web app on the built-in demo org and print its URL and demo logins."""
     # Imported here: the web app pulls in FastAPI and the engine, which `--help` does not.
-    import uvicorn
-
     from sfimport.web import create_app
+    from sfimport.web.server import serve_app
 
     chosen = free_port(host, port)
     if chosen != port:
@@ -118,4 +117,4 @@ def demo(
         typer.echo("Log in to the demo org as one of these users:")
         for user in DEMO_USERS:
             typer.echo(f"  {user.username:<40} {user.password:<20} lacks {user.lacks}")
-        uvicorn.run(create_app(settings), host=host, port=chosen, http="h11", log_level="warning")
+        serve_app(create_app(settings), host, chosen)

@@ -38,20 +38,13 @@ def serve(
     settings = settings.model_copy(update=updates)
     state.settings = settings
     # Imported here: the web app pulls in FastAPI and the engine, which `--help` does not need.
-    import uvicorn
-
     from sfimport.app.database import upgrade_data_folder
     from sfimport.web import create_app
+    from sfimport.web.server import serve_app
 
     for note in upgrade_data_folder(settings):
         state.err.print(f"sfimport: {note}", markup=False, highlight=False)
     state.out.print(
         f"sfimport: open http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", markup=False
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        http="h11",
-        log_level="warning",
-    )
+    serve_app(create_app(settings), settings.host, settings.port)

@@ -25,7 +25,16 @@ from uuid import uuid4
 import duckdb
 import pyarrow as pa
 
-from sfimport.errors import NotFound, SchemaTooNew, StoreBusy, StoreError, UsageError
+from sfimport.errors import (
+    NotFound,
+    QueryCancelled,
+    QueryTimeout,
+    SchemaTooNew,
+    SfimportError,
+    StoreBusy,
+    StoreError,
+    UsageError,
+)
 from sfimport.store.export import write_export
 from sfimport.store.names import quote, table_ref, validate_name, validate_run_id
 from sfimport.store.staging import StagedData, StagingWriter, staging_directory
@@ -158,6 +167,57 @@ class QueryResult:
     table: pa.Table
     #: True when the query had more rows than the limit and only the first were kept.
     truncated: bool
+
+
+class QueryCancel:
+    """Interrupts one running query from another thread: a client that went away, a shutdown.
+
+    A query given a deadline is interrupted by a timer too. Cancelling before the query starts
+    makes it stop as soon as it does.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self.cancelled = False
+        self.timed_out = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            if self._con is not None:
+                self._con.interrupt()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.timed_out = True
+            if self._con is not None:
+                self._con.interrupt()
+
+    def error(self, timeout: float | None) -> SfimportError:
+        if self.timed_out and not self.cancelled:
+            return QueryTimeout(f"The query ran longer than {timeout:g} s and was stopped.")
+        return QueryCancelled(
+            "The query was stopped: its client went away or sfimport is stopping."
+        )
+
+    @contextmanager
+    def bound(self, con: duckdb.DuckDBPyConnection, timeout: float | None) -> Iterator[None]:
+        timer = threading.Timer(timeout, self._expire) if timeout else None
+        with self._lock:
+            if self.cancelled:
+                raise self.error(timeout)
+            self._con = con
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with self._lock:
+                self._con = None
 
 
 class MyData:
@@ -329,24 +389,39 @@ class MyData:
                 reader.close()
         return path
 
-    def query(self, sql: str, *, limit: int = 10_000) -> QueryResult:
-        """Run one read-only statement (SELECT, WITH, SHOW, DESCRIBE) over My Data."""
+    def query(
+        self,
+        sql: str,
+        *,
+        limit: int = 10_000,
+        timeout: float | None = None,
+        cancel: QueryCancel | None = None,
+    ) -> QueryResult:
+        """Run one read-only statement (SELECT, WITH, SHOW, DESCRIBE) over My Data.
+
+        ``timeout`` (seconds) interrupts the query when it runs longer (:class:`QueryTimeout`);
+        ``cancel`` lets another thread interrupt it (:class:`QueryCancelled`). Either way DuckDB
+        stops working at once and My Data is released.
+        """
         _check_read_only(sql)
-        with self._read() as con:
+        cancel = cancel or QueryCancel()
+        with self._read() as con, cancel.bound(con, timeout):
             try:
                 reader = con.sql(sql).to_arrow_reader(min(limit + 1, 65_536))
+                try:
+                    batches: list[pa.RecordBatch] = []
+                    rows = 0
+                    for batch in reader:
+                        batches.append(batch)
+                        rows += batch.num_rows
+                        if rows > limit:
+                            break
+                finally:
+                    reader.close()
+            except duckdb.InterruptException:
+                raise cancel.error(timeout) from None
             except duckdb.Error as error:
                 raise UsageError(f"The query failed: {error}") from None
-            try:
-                batches: list[pa.RecordBatch] = []
-                rows = 0
-                for batch in reader:
-                    batches.append(batch)
-                    rows += batch.num_rows
-                    if rows > limit:
-                        break
-            finally:
-                reader.close()
         table = pa.Table.from_batches(batches, schema=reader.schema)
         return QueryResult(table.slice(0, limit), truncated=table.num_rows > limit)
 

@@ -32,6 +32,7 @@ from sfimport.web.dependencies import STATIC_DIR, build_templates, render
 from sfimport.web.error_pages import error_json, offers_reauthorise, page_for
 from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
+from sfimport.web.queries import QueryGate
 from sfimport.web.scheduler import DEFAULT_INTERVAL_SECONDS, SchedulerLoop
 from sfimport.web.security import SecurityHeadersMiddleware
 from sfimport.web.sessions import SessionMiddleware, SessionStore
@@ -63,6 +64,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.queries.cancel_all()
             if scheduler is not None:
                 scheduler.stop()
             if owned and isinstance(engine, Workspace):
@@ -85,6 +87,7 @@ def create_app(
     app.state.templates.env.globals["setup_link"] = partial(setup_link, engine)
     app.state.api_pending_oauth = {}
     app.state.field_counts = FieldCounts()
+    app.state.queries = QueryGate(settings.max_queries)
 
     secure_cookie = urlsplit(settings.redirect_uri).scheme == "https"
     app.add_middleware(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from sfimport.app.ports import ImportSpec, ObjectChoice
 from sfimport.web.dependencies import FieldCountsDep, SettingsDep, WorkspaceDep
+from sfimport.web.queries import run_query
 from sfimport.web.routes_runs import FINAL_STATUSES, resume_in_background
 from sfimport.web.security import require_same_origin_json
 
@@ -268,5 +269,7 @@ def remove_schedule(key: str, workspace: WorkspaceDep) -> Json:
 
 
 @router.post("/query", tags=["datasets"], summary="Read-only SQL over My Data")
-def query(body: QueryBody, workspace: WorkspaceDep) -> Json:
-    return as_object(workspace.query(body.sql, limit=body.limit))
+async def query(body: QueryBody, request: Request, workspace: WorkspaceDep) -> Json:
+    """Interrupted after SFIMPORT_QUERY_TIMEOUT seconds (30 by default), or when the client
+    disconnects; at most SFIMPORT_MAX_QUERIES run at once (503 beyond)."""
+    return as_object(await run_query(request, workspace, body.sql, body.limit))

@@ -15,6 +15,7 @@ from sfimport.app.ports import connection_key, connection_of
 from sfimport.errors import NotFound, SfimportError, UsageError
 from sfimport.web.dependencies import CsrfChecked, SessionDep, WorkspaceDep, render
 from sfimport.web.ports import DatasetView, RunView, ScheduleView, WorkspacePort
+from sfimport.web.queries import run_query
 from sfimport.web.routes_connections import see_other, seg
 
 router = APIRouter()
@@ -23,6 +24,7 @@ forms = APIRouter(dependencies=[CsrfChecked])
 EXPORT_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 PREVIEW_ROWS = 100
 HISTORY_RUNS = 20
+SQL_PAGE_ROWS = 1000
 
 
 @router.get("/mydata", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -133,11 +135,11 @@ def sql_box(request: Request) -> HTMLResponse:
 
 
 @forms.post("/sql", response_class=HTMLResponse, include_in_schema=False, response_model=None)
-def run_sql(
+async def run_sql(
     request: Request, workspace: WorkspaceDep, sql: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
     try:
-        result = workspace.query(sql)
+        result = await run_query(request, workspace, sql, SQL_PAGE_ROWS)
     except SfimportError as error:
         return render(
             request, "sql.html", 400, tab="mydata", title="SQL", sql=sql, result=None, error=error

@@ -1,0 +1,34 @@
+"""Serving the web app with uvicorn: a stop (Ctrl-C, SIGTERM) interrupts running queries first.
+
+uvicorn waits for open requests before it stops; a query over My Data may run up to its
+deadline, so on a stop signal every running query is cancelled and its request ends at once.
+"""
+
+from __future__ import annotations
+
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+from sfimport.web.queries import QueryGate
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, queries: QueryGate) -> None:
+        super().__init__(config)
+        self.queries = queries
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.queries.cancel_all()
+        super().handle_exit(sig, frame)
+
+
+def server_for(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, http="h11", log_level="warning")
+    return _Server(config, app.state.queries)
+
+
+def serve_app(app: FastAPI, host: str, port: int) -> None:
+    """Serve until stopped; returns once every request has ended."""
+    server_for(app, host, port).run()

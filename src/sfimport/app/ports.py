@@ -26,7 +26,7 @@ from sfimport.extract.schema import FieldSpec
 from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.settings import Settings
 from sfimport.store.metadata import Connection, ConnectionStatus
-from sfimport.store.mydata import QueryCancel
+from sfimport.store.mydata import QueryCancel as QueryCancel  # re-exported for the web app
 from sfimport.store.runs import ErrorInfo, RunDatasetInfo, RunInfo, ScheduleInfo
 
 __all__ = [

@@ -16,9 +16,8 @@ from functools import partial
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from sfimport.app.ports import PreviewView, WorkspacePort
+from sfimport.app.ports import PreviewView, QueryCancel, WorkspacePort
 from sfimport.errors import QueryCancelled, TooManyQueries
-from sfimport.store.mydata import QueryCancel
 
 #: How often a running query checks whether its client is still there (seconds).
 DISCONNECT_POLL = 0.2

@@ -35,8 +35,9 @@ def csrf_of(client: TestClient, path: str = "/connections/new") -> str:
     return match.group(1)
 
 
-def connect(client: TestClient, name: str = "Sales org", *, sandbox: bool = False) -> None:
-    """Go through New connection and Salesforce's Allow, as a person would."""
+def connect(client: TestClient, name: str = "Sales org", *, sandbox: bool = False) -> str:
+    """Go through New connection and Salesforce's Allow, as a person would; the page the
+    callback sends the person to."""
     token = csrf_of(client)
     data = {"csrf_token": token, "name": name}
     if sandbox:
@@ -46,3 +47,4 @@ def connect(client: TestClient, name: str = "Sales org", *, sandbox: bool = Fals
     state = response.headers["location"].split("state=")[1]
     callback = client.get(f"/oauth/callback?code=abc&state={state}", follow_redirects=False)
     assert callback.status_code == 303, callback.text
+    return str(callback.headers["location"])

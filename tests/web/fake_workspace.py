@@ -342,6 +342,10 @@ class FakeWorkspace:
         needle = (search or "").lower()
         return [r for r in REPORTS if needle in r.name.lower()]
 
+    def record_counts(self, connection: str) -> dict[str, int]:
+        self._catalog(connection)
+        return {"Lead": 1200, "Contact": 450}
+
     def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
         self._catalog(connection)
         if sobject not in FIELD_COUNTS:

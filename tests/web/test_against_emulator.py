@@ -90,7 +90,7 @@ def test_re_authorise_gives_a_revoked_connection_new_tokens_through_salesforce(
     assert pressed.status_code == 303, pressed.text
     landed = through_salesforce(client, pressed.headers["location"])
 
-    assert landed == "/connections/demo?connected=1"
+    assert landed == "/connections/demo"
     page = client.get(landed).text
     assert "Re-authorised “demo”; its data sets and schedules are kept." in page
     assert "already exists" not in page

@@ -23,4 +23,14 @@ def test_stylesheet_and_script_are_served(client: TestClient) -> None:
 def test_source_page_offers_salesforce_under_third_party_sources(client: TestClient) -> None:
     page = client.get("/import").text
     assert "Third party sources" in page
-    assert 'href="/connections">Salesforce<' in page
+    tile = page.split('<a class="tile" href="/connections">')[1].split("</a>")[0]
+    assert "<svg" in tile and "<span>Salesforce</span>" in tile  # its own drawing, no image host
+
+
+def test_every_page_links_a_favicon_that_is_served(client: TestClient) -> None:
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/data").text
+    for path in ("/static/favicon.svg", "/favicon.ico"):
+        icon = client.get(path)
+        assert icon.status_code == 200
+        assert icon.headers["content-type"].startswith("image/svg+xml")
+        assert icon.text.startswith("<svg")

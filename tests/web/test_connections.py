@@ -53,12 +53,44 @@ def test_after_allow_the_connection_page_shows_the_permission_check(
     client: TestClient, workspace: FakeWorkspace
 ) -> None:
     workspace.missing_permissions = {"Run Reports"}
-    connect(client)
-    page = client.get("/connections/Sales org?connected=1").text
-    assert "Connected to Salesforce" in page
+    landed = connect(client)
+    assert landed == "/connections/Sales%20org"  # not on to Select data
+    page = client.get(landed).text
+    assert "Connected to Salesforce" not in page  # no success banner
+    assert "cannot import yet: the Salesforce user lacks Run Reports." in page
     assert "Permission check" in page
     assert "missing 1 permission" in page
     assert "importing reports" in page  # what the missing permission blocks
+    assert '<button class="primary" type="submit">Try again</button>' in page
+    assert "/select" not in page.split('id="connection-actions"')[1].split("</div>")[0]
+
+
+def test_after_allow_with_every_permission_the_wizard_goes_on_to_select_data(
+    client: TestClient,
+) -> None:
+    landed = connect(client)
+    assert landed == "/import/Sales%20org/select"
+    page = client.get(landed).text
+    assert "every permission is in place" in page
+    assert 'aria-current="step">Select data' in page
+
+
+def test_a_user_without_api_access_gets_no_success_banner_and_try_again(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    workspace.missing_permissions = {"API Enabled"}
+    page = client.get(connect(client)).text
+    assert "Connected to Salesforce" not in page
+    assert "the Salesforce user has no API access" in page
+    assert 'class="status no_api_access"' in page
+    assert ">no API access<" in page
+    assert '<button class="primary" type="submit">Try again</button>' in page
+    # Try again re-checks: once the permission is given, the page says the connection works.
+    workspace.missing_permissions = set()
+    token = csrf_of(client, "/connections/Sales org")
+    again = client.post("/connections/Sales org/test", data={"csrf_token": token}).text
+    assert 'class="status healthy"' in again
+    assert 'class="button primary" href="/import/Sales%20org/select"' in again
 
 
 def test_deny_lands_back_with_a_clear_message(client: TestClient, workspace: FakeWorkspace) -> None:
@@ -82,13 +114,13 @@ def test_connection_page_shows_status_owner_org_sandbox_and_api_gauge(
 ) -> None:
     connect(client, sandbox=True)
     page = client.get("/connections/Sales org").text
+    assert "Owner" not in page  # the operating-system user means nothing here
     for text in (
-        "active",
-        "local",
+        "healthy",
         "00D000000000001AAA",
         "Sandbox</dt><dd>Yes",
         "<meter",
-        "120 used of 15,000",
+        "121 used of 15,000",  # checked with Salesforce on open
         "Test connection",
         "Re-authorise",
         "Delete",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,51 +22,51 @@ from tests.web.fake_workspace import FakeWorkspace
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "title", "remedy_words", "reauthorise"),
+    ("error", "status", "title", "remedy_words", "fix"),
     [
         (
             ApiDisabled("API is disabled for this user", error_code="API_DISABLED_FOR_ORG"),
             403,
             "API access is not enabled",
             "API Enabled",
-            True,
+            "Try again",
         ),
         (
             FieldUnavailable("No such column 'Rating' on entity 'Lead'", field="Rating"),
             409,
             "A field is no longer available",
             "re-import the data set fresh",
-            False,
+            None,
         ),
         (
             ConnectionFailed("expired access/refresh token"),
             502,
             "cannot reach your Salesforce data",
             "Unblock the app",
-            True,
+            "Re-authorise",
         ),
         (
             InsufficientAccess("Run Reports is missing"),
             403,
             "lacks a permission",
             "missing permission",
-            False,
+            "Try again",
         ),
         (
             DailyLimitExceeded("TotalRequests Limit exceeded."),
             429,
             "daily API limit",
             "resume automatically",
-            False,
+            None,
         ),
         (
             TransientError("Service unavailable"),
             502,
             "Salesforce returned an error",
             "retries",
-            False,
+            "Try again",
         ),
-        (StoreBusy("locked"), 503, "My Data is busy", "try again in a moment", False),
+        (StoreBusy("locked"), 503, "My Data is busy", "try again in a moment", "Try again"),
     ],
 )
 def test_each_error_has_a_plain_page_with_its_remedy(
@@ -74,7 +76,7 @@ def test_each_error_has_a_plain_page_with_its_remedy(
     status: int,
     title: str,
     remedy_words: str,
-    reauthorise: bool,
+    fix: str | None,
 ) -> None:
     connect(client)
     workspace.catalog_error = error
@@ -83,7 +85,9 @@ def test_each_error_has_a_plain_page_with_its_remedy(
     assert title in page.text
     assert error.message.replace("'", "&#39;") in page.text
     assert remedy_words in page.text
-    assert ('action="/connections/Sales%20org/reauthorize"' in page.text) is reauthorise
+    # One primary button, and it acts on the stated cause (or none when only waiting helps).
+    primary = re.findall(r'class="(?:button )?primary"[^>]*>([^<]+)<', page.text)
+    assert primary == ([fix] if fix else []), primary
 
 
 def test_the_api_returns_errors_as_json_with_kind_and_remedy(

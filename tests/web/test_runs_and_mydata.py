@@ -50,9 +50,10 @@ def test_progress_events_are_polled_after_a_sequence_number(client: TestClient) 
 def test_my_data_lists_folders_rows_source_and_concealed_columns(client: TestClient) -> None:
     _import_lead(client)
     page = client.get("/mydata").text
-    assert "<h2>Sales</h2>" in page
+    assert ">Sales</h2>" in page
     assert "Lead" in page and "42" in page
-    assert "2 columns" in page  # Lead's concealed Name and Email, marked
+    assert 'class="spark"' in page  # rows over runs
+    assert "2 concealed" in page  # Lead's concealed Name and Email, marked
     assert "complete" in page
 
 
@@ -202,7 +203,7 @@ def test_the_runs_list_shows_when_a_waiting_run_resumes(
         workspace.runs[run_id], status="waiting_for_limit", resume_at=NOW
     )
     page = client.get("/runs").text
-    assert "waiting for limit" in page
+    assert "waiting for API limit" in page
     assert "resumes 2025-03-01 12:00 UTC" in page
 
 

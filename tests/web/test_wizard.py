@@ -16,8 +16,12 @@ def test_typing_lead_finds_lead_with_its_field_count(client: TestClient) -> None
     page = client.get(SELECT, params={"q": "lead"}).text
     assert 'value="Lead"' in page
     assert 'value="Account"' not in page
-    assert 'class="field-count">30</td>' in page  # Lead's field count, described
+    assert 'class="field-count">30</span> fields' in page  # Lead's field count, described
+    assert '<span class="record-count">1,200 records</span>' in page  # Salesforce's count
     assert "Leads by Source" in page
+    # Objects and reports in tabs, each with how many the list holds.
+    assert 'data-count="objects">1</span>' in page
+    assert 'data-count="reports">1</span>' in page
 
 
 def test_the_whole_list_describes_nothing_and_says_why_counts_are_missing(
@@ -37,7 +41,7 @@ def test_counts_described_once_show_on_the_whole_list_too(
     client.get(SELECT, params={"q": "lead"})
     page = client.get(SELECT).text
     assert workspace.described == ["Lead"]  # one describe, remembered
-    assert 'class="field-count">30</td>' in page
+    assert 'class="field-count">30</span>' in page
     assert page.count('title="Not counted yet') == 3
 
 
@@ -90,7 +94,9 @@ def test_search_keeps_choices_made_before_the_search(client: TestClient) -> None
         },
     )
     page = client.get(SELECT).text
-    assert "Selected: Account, Lead" in page
+    assert '<li data-key="object:Account">Account</li>' in page
+    assert '<li data-key="object:Lead">Lead</li>' in page
+    assert 'id="selected-count">2</span>' in page
 
 
 def test_next_without_a_directory_explains_what_is_missing(client: TestClient) -> None:
@@ -98,7 +104,8 @@ def test_next_without_a_directory_explains_what_is_missing(client: TestClient) -
     token = csrf_of(client, SELECT)
     page = client.post(SELECT, data={"csrf_token": token, "object": "Lead"})
     assert page.status_code == 400
-    assert "Choose a directory" in page.text
+    assert "No directory is chosen." in page.text
+    assert "Pick an existing folder in Directory or type a new folder name." in page.text
 
 
 def test_a_malformed_start_date_is_refused_with_the_expected_format(client: TestClient) -> None:
@@ -121,7 +128,49 @@ def test_next_without_any_data_set_asks_for_one(client: TestClient) -> None:
     connect(client)
     token = csrf_of(client, SELECT)
     page = client.post(SELECT, data={"csrf_token": token, "new_folder": "Sales"})
-    assert "Select at least one" in page.text
+    assert "Nothing is selected yet." in page.text
+    assert "Tick at least one object or report" in page.text
+
+
+def test_nothing_selected_and_no_directory_names_the_selection_first(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    page = client.post(SELECT, data={"csrf_token": token})
+    assert page.status_code == 400
+    assert "Nothing is selected yet." in page.text
+    assert "No directory is chosen." not in page.text
+
+
+def test_the_directory_offers_existing_folders_and_defaults_to_the_first(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    connect(client)
+    workspace.list_folders = lambda: ["Marketing", "Sales"]  # type: ignore[method-assign]
+    page = client.get(SELECT).text
+    assert 'id="folder" name="folder" list="folder-list" value="Marketing"' in page
+    assert '<option value="Marketing"></option><option value="Sales"></option>' in page
+    # A typed name is a new folder: one field, no "New folder…" choice.
+    token = csrf_of(client, SELECT)
+    client.post(
+        SELECT,
+        data={"csrf_token": token, "shown_object": "Lead", "object": "Lead", "folder": "Ops"},
+    )
+    assert 'list="folder-list" value="Ops"' in client.get(SELECT).text
+
+
+def test_cancel_forgets_the_choices_and_leaves_the_wizard(client: TestClient) -> None:
+    connect(client)
+    token = csrf_of(client, SELECT)
+    client.post(
+        SELECT,
+        data={"csrf_token": token, "shown_object": "Lead", "object": "Lead", "folder": "Ops"},
+    )
+    r = client.post("/import/Sales org/cancel", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/data"
+    assert "Import cancelled" in client.get("/data").text
+    page = client.get(SELECT).text
+    assert 'data-key="object:Lead"' not in page
+    assert 'id="selected-count">0</span>' in page
 
 
 def _select(client: TestClient, token: str) -> None:

@@ -48,6 +48,11 @@ class CatalogService(Core):
             catalog = catalog.search(search)
         return list(catalog.reports)
 
+    def record_counts(self, connection: str) -> dict[str, int]:
+        """Salesforce's approximate record count per object (``/limits/recordCount``, one API
+        call); objects Salesforce counts as empty are absent."""
+        return self.client(connection).rest.record_counts()
+
     def list_fields(self, connection: str, sobject: str) -> list[FieldSpec]:
         self._check_supported(sobject)
         described = self._describe(self.client(connection), sobject)

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Protocol, overload
 
 from sfimport.app.values import DatasetInfo, ObjectEntry, PreviewResult, RunResult
 from sfimport.extract.catalog import CatalogReport
-from sfimport.extract.conceal import unknown_conceal_target
+from sfimport.extract.conceal import concealment_reason, unknown_conceal_target
 from sfimport.extract.connections import Connected, DeletionResult, PendingAuthorization
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.permissions import PermissionItem, PermissionReport
@@ -53,6 +53,7 @@ __all__ = [
     "RunResult",
     "ScheduleInfo",
     "WorkspacePort",
+    "concealment_reason",
     "connection_key",
     "connection_of",
     "parse_start_date",
@@ -214,6 +215,7 @@ class WorkspacePort(Protocol):
     def list_objects(self, connection: str, search: str | None = ...) -> Sequence[ObjectView]: ...
     def list_reports(self, connection: str, search: str | None = ...) -> Sequence[ReportView]: ...
     def list_fields(self, connection: str, sobject: str) -> Sequence[FieldView]: ...
+    def record_counts(self, connection: str) -> dict[str, int]: ...
     def default_concealed_columns(self, connection: str, dataset: str) -> Sequence[str]: ...
     def conceal_sample(
         self, connection: str, dataset: str, columns: list[str] | None = ..., rows: int = ...

@@ -96,6 +96,13 @@ _SAMPLE_INPUTS: Mapping[Shape, str] = {
     Shape.TEXT: "Called Jane about the renewal.",
     Shape.VALUE: "Some value",
 }
+#: Made-up person-name parts, so that First Name, Last Name and Name each show a fitting sample.
+_PERSON_PART_INPUTS: Mapping[str, str] = {
+    "firstname": "Jane",
+    "lastname": "Doe",
+    "middlename": "Ann",
+    "suffix": "Jr.",
+}
 #: A fixed key for samples shown before any data folder key is involved.
 _SAMPLE_KEY = b"sfimport sample key, never used for data"
 
@@ -273,7 +280,11 @@ def sample_of(
     """A made-up value of a column and how it is stored once concealed: a pseudonym for text,
     ``removed (empty)`` for any other type (see the module docstring)."""
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return sample(shape_of(name, sf_type), concealer)
+        shape = shape_of(name, sf_type)
+        part = _PERSON_PART_INPUTS.get(name.replace(" ", "").lower())
+        if shape is Shape.PERSON and part is not None:
+            return part, (concealer or Concealer(_SAMPLE_KEY)).pseudonym(part, shape)
+        return sample(shape, concealer)
     lowered = name.lower().removesuffix("__s").removesuffix("__c")
     example = next((e for suffix, e in _COORDINATE_EXAMPLES if lowered.endswith(suffix)), None)
     if example is None:
@@ -304,3 +315,36 @@ def sample_rows(
             row[name] = (example, concealed)
         samples.append(row)
     return samples
+
+
+#: Why a column is concealed by default, by the shape of its values.
+_REASONS = {
+    Shape.PERSON: "a person's name",
+    Shape.EMAIL: "an email address",
+    Shape.PHONE: "a phone number",
+    Shape.URL: "a web address",
+    Shape.STREET: "part of a postal address",
+    Shape.CITY: "part of a postal address",
+    Shape.POSTAL_CODE: "part of a postal address",
+    Shape.STATE: "part of a postal address",
+    Shape.COUNTRY: "part of a postal address",
+    Shape.TEXT: "free text that can mention people",
+    Shape.VALUE: "personal data",
+}
+
+
+def concealment_reason(column: object) -> str:
+    """Why a column is among the personal-data columns concealed by default."""
+    name = str(column)
+    lowered = name.lower().replace(" ", "")
+    if "email" in lowered:
+        return _REASONS[Shape.EMAIL]
+    if "phone" in lowered or lowered.endswith("fax"):
+        return _REASONS[Shape.PHONE]
+    if lowered in ("website", "url") or lowered.endswith("url"):
+        return _REASONS[Shape.URL]
+    if lowered.endswith(("latitude", "longitude")):
+        return "a location"
+    if lowered.endswith(("description", "comments", "notes")):
+        return _REASONS[Shape.TEXT]
+    return _REASONS[shape_of(name, "")]

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -29,7 +29,7 @@ from sfimport.web import (
     routes_wizard,
 )
 from sfimport.web.dependencies import STATIC_DIR, build_templates, render
-from sfimport.web.error_pages import error_json, offers_reauthorise, page_for
+from sfimport.web.error_pages import error_json, page_for, render_error
 from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
 from sfimport.web.queries import QueryGate
@@ -121,6 +121,11 @@ def create_app(
         app.include_router(module.forms)
     app.include_router(routes_api.router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        # Browsers ask for /favicon.ico whatever the page links; the same icon, as SVG.
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/healthz", tags=["meta"], summary="Health check")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
@@ -145,16 +150,7 @@ def _register_error_pages(app: FastAPI) -> None:
             return JSONResponse(error_json(error), status_code=page.status)
         params: dict[str, Any] = dict(request.path_params)
         connection = params.get("connection") or params.get("name")
-        return render(
-            request,
-            "error.html",
-            status_code=page.status,
-            title=page.title,
-            error=error,
-            page=page,
-            reauthorise=connection if offers_reauthorise(error) else None,
-            connection=connection,
-        )
+        return render_error(request, error, connection)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: Exception) -> Response:
@@ -177,8 +173,9 @@ def _register_error_pages(app: FastAPI) -> None:
             status_code=error.status_code,
             title=title,
             error={"message": str(error.detail), "remedy": ""},
-            page={"title": title},
-            reauthorise=None,
+            page={"title": title, "explain": ""},
+            fix=None,
+            connection_name=None,
             connection=None,
         )
         page.headers.update(headers)

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from sfimport.app.ports import concealment_reason
 from sfimport.settings import Settings
 from sfimport.web.error_pages import ACTION_HINTS, ACTION_LABELS
 from sfimport.web.field_counts import FieldCounts
@@ -38,8 +39,18 @@ STATUS_HINTS = {
     "interrupted": "Stopped part way (network, a restart or a revoked connection); it can "
     "resume where it stopped.",
     "superseded": "Not published: a newer import of this data set finished first.",
+    "no_api_access": "The Salesforce user cannot use the API: enable API Enabled, then try again.",
+    "missing_permissions": "The Salesforce user lacks a permission sfimport needs.",
 }
 
+
+#: Words for statuses whose code name reads badly.
+STATUS_LABELS = {
+    "needs_reauth": "needs re-authorisation",
+    "no_api_access": "no API access",
+    "missing_permissions": "permission missing",
+    "waiting_for_limit": "waiting for API limit",
+}
 
 def _when(value: object) -> str:
     if value is None:
@@ -87,6 +98,8 @@ def build_templates() -> Jinja2Templates:
     env.globals["action_labels"] = ACTION_LABELS
     env.globals["action_hints"] = ACTION_HINTS
     env.globals["status_hints"] = STATUS_HINTS
+    env.globals["status_labels"] = STATUS_LABELS
+    env.filters["conceal_reason"] = concealment_reason
     return Jinja2Templates(env=env)
 
 

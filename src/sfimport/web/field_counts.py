@@ -43,6 +43,24 @@ class FieldCounts:
         self._clock = clock
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str], tuple[int, float]] = {}
+        self._records: dict[str, tuple[dict[str, int], float]] = {}
+
+    def records(self, workspace: WorkspacePort, connection: str) -> dict[str, int]:
+        """Salesforce's (approximate, cached) record counts of the connection's objects: one
+        API call for every object, remembered like field counts; empty when the user cannot
+        read them (View Setup and Configuration) or the call fails."""
+        now = self._clock()
+        with self._lock:
+            entry = self._records.get(connection)
+        if entry is not None and entry[1] > now:
+            return entry[0]
+        try:
+            counts = dict(workspace.record_counts(connection))
+        except SfimportError:
+            counts = {}
+        with self._lock:
+            self._records[connection] = (counts, now + self._ttl)
+        return counts
 
     def counts(
         self,
@@ -77,6 +95,7 @@ class FieldCounts:
         with self._lock:
             for key in [k for k in self._counts if k[0] == connection]:
                 del self._counts[key]
+            self._records.pop(connection, None)
 
     def _remember(self, connection: str, sobject: str, count: int) -> None:
         with self._lock:

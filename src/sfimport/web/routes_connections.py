@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -9,7 +10,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sfimport.app.ports import connection_key
-from sfimport.errors import AuthorizationDenied, SfimportError, UsageError
+from sfimport.errors import (
+    ApiDisabled,
+    AuthorizationDenied,
+    ConnectionFailed,
+    SfimportError,
+    UsageError,
+)
 from sfimport.settings import Settings
 from sfimport.web.dependencies import (
     CsrfChecked,
@@ -19,13 +26,16 @@ from sfimport.web.dependencies import (
     WorkspaceDep,
     render,
 )
-from sfimport.web.ports import RunView, WorkspacePort
+from sfimport.web.error_pages import Fix, fix_for, render_error
+from sfimport.web.ports import PermissionReportView, RunView, WorkspacePort
 
 router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
 
 #: How many recent runs the connection page looks through for runs to resume.
 STOPPED_RUNS_SCANNED = 50
+#: How many connections the Connections page checks with Salesforce when it opens.
+HEALTH_CHECKED = 20
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -62,12 +72,19 @@ def sources(request: Request) -> HTMLResponse:
     "/connections", response_class=HTMLResponse, include_in_schema=False, response_model=None
 )
 def connections(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    """Every connection with its health, checked with Salesforce on open (one call each)."""
+    listed = list(workspace.list_connections())
+    health = {
+        c.name: connection_health(workspace, c.name, permissions=False)
+        for c in listed[:HEALTH_CHECKED]
+    }
     return render(
         request,
         "connections.html",
-        tab="data",
+        tab="connections",
         title="Salesforce",
         connections=workspace.list_connections(),
+        health=health,
     )
 
 
@@ -78,7 +95,7 @@ def new_connection(request: Request) -> HTMLResponse:
     return render(
         request,
         "connection_new.html",
-        tab="data",
+        tab="connections",
         title="Connect to your Database",
         form={"name": "", "sandbox": False, "login_url": ""},
         error=None,
@@ -108,7 +125,7 @@ def create_connection(
             request,
             "connection_new.html",
             status_code=400,
-            tab="data",
+            tab="connections",
             title="Connect to your Database",
             form={"name": name, "sandbox": sandbox, "login_url": login_url},
             error=error,
@@ -148,20 +165,107 @@ def oauth_callback(
             request,
             "connection_new.html",
             status_code=403,
-            tab="data",
+            tab="connections",
             title="Connect to your Database",
             form={"name": name or "", "sandbox": False, "login_url": ""},
             error=denied,
             denied=error == "access_denied",
         )
+    except ConnectionFailed as failed:
+        # Typically the app is blocked in Salesforce, which ended every connection made
+        # through it: their status is checked again so that none keeps showing "active".
+        _recheck_all(workspace)
+        return render_error(request, failed, None)
     field_counts.forget(info.name)  # a new login may reach another org or another user
+    health = connection_health(workspace, info.name)
+    if not health.ok:
+        # No success banner for a user who cannot use the API or lacks a permission: the
+        # connection page states what is missing and offers Try again.
+        session.notify(
+            f"Signed in to Salesforce as “{info.name}”, but this connection cannot import yet: "
+            f"{health.message}",
+            "warning",
+        )
+        return see_other(f"/connections/{seg(info.name)}")
     if info.reauthorized:
         session.notify(
             f"Re-authorised “{info.name}”; its data sets and schedules are kept.", "success"
         )
+        return see_other(f"/connections/{seg(info.name)}")
+    session.notify(
+        f"Connected to Salesforce as “{info.name}”: every permission is in place.", "success"
+    )
+    return see_other(f"/import/{seg(info.name)}/select")
+
+
+def _recheck_all(workspace: WorkspacePort) -> None:
+    for connection in workspace.list_connections()[:HEALTH_CHECKED]:
+        try:
+            workspace.test_connection(connection.name)
+        except SfimportError:
+            continue
+
+
+@dataclass(frozen=True)
+class Health:
+    """A connection's real state, checked with Salesforce, and the one button that fixes it."""
+
+    state: str  # healthy, needs_reauth, no_api_access, missing_permissions, unreachable
+    message: str
+    remedy: str = ""
+    fix: Fix | None = None
+    permissions: PermissionReportView | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "healthy"
+
+
+def connection_health(workspace: WorkspacePort, name: str, *, permissions: bool = True) -> Health:
+    """Check a connection for real: one data call (which also refreshes its status and API
+    usage) and, with ``permissions``, the permission check."""
+    try:
+        workspace.test_connection(name)
+    except SfimportError as error:
+        return _unhealthy(error, name)
+    if not permissions:
+        return Health("healthy", "The connection works.")
+    try:
+        report = workspace.check_permissions(name)
+    except SfimportError as error:
+        return _unhealthy(error, name)
+    missing = list(report.missing)
+    if not missing:
+        return Health("healthy", "The connection works.", permissions=report)
+    names = [str(getattr(item, "name", item)) for item in missing]
+    retry = fix_for(ApiDisabled(""), name, None)
+    if "API Enabled" in names:
+        return Health(
+            "no_api_access",
+            "the Salesforce user has no API access (the API Enabled permission is off).",
+            "Enable 'API Enabled' for this user (Profile or Permission Set), then click Try again.",
+            retry,
+            report,
+        )
+    return Health(
+        "missing_permissions",
+        f"the Salesforce user lacks {', '.join(names)}.",
+        "Give the user the missing permission (Profile or Permission Set), then click Try again.",
+        retry,
+        report,
+    )
+
+
+def _unhealthy(error: SfimportError, name: str) -> Health:
+    fix = fix_for(error, name, None)
+    if isinstance(error, ApiDisabled):
+        state = "no_api_access"
+    elif isinstance(error, ConnectionFailed):
+        state = "needs_reauth"
     else:
-        session.notify(f"Connected to Salesforce as “{info.name}”.", "success")
-    return see_other(f"/connections/{seg(info.name)}?connected=1")
+        state = "unreachable"
+        fix = fix or Fix("Try again", f"/connections/{seg(name)}/test")
+    return Health(state, error.message, error.remedy, fix)
 
 
 def _exists(workspace: WorkspacePort, name: str) -> bool:
@@ -175,18 +279,23 @@ def _exists(workspace: WorkspacePort, name: str) -> bool:
 @router.get(
     "/connections/{name}", response_class=HTMLResponse, include_in_schema=False, response_model=None
 )
-def connection_page(
-    request: Request, name: str, workspace: WorkspaceDep, connected: int = 0
-) -> HTMLResponse:
+def connection_page(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
+    """The connection, checked with Salesforce on every open: its real health and the fix."""
+    workspace.get_connection(name)
+    return _render_connection(request, workspace, name)
+
+
+def _render_connection(request: Request, workspace: WorkspacePort, name: str) -> HTMLResponse:
+    health = connection_health(workspace, name)
     info = workspace.get_connection(name)
-    permissions = workspace.check_permissions(name) if connected else None
     return render(
         request,
         "connection.html",
-        tab="data",
+        tab="connections",
         title=f"Connection {info.name}",
         connection=info,
-        permissions=permissions,
+        health=health,
+        permissions=health.permissions,
         **_connection_extras(workspace, info.name),
     )
 
@@ -213,18 +322,9 @@ def _offers_resume(run: RunView) -> bool:
 
 @forms.post("/connections/{name}/test", include_in_schema=False, response_class=HTMLResponse)
 def test_connection(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
-    info = workspace.test_connection(name)
-    permissions = workspace.check_permissions(name)
-    return render(
-        request,
-        "connection.html",
-        tab="data",
-        title=f"Connection {info.name}",
-        connection=info,
-        permissions=permissions,
-        tested=True,
-        **_connection_extras(workspace, info.name),
-    )
+    """Test connection and the error pages' Try again: the same check as on open."""
+    workspace.get_connection(name)
+    return _render_connection(request, workspace, name)
 
 
 @forms.post("/connections/{name}/schedule", include_in_schema=False)
@@ -280,7 +380,11 @@ def reauthorize(
 def confirm_delete(request: Request, name: str, workspace: WorkspaceDep) -> HTMLResponse:
     info = workspace.get_connection(name)
     return render(
-        request, "connection_delete.html", tab="data", title="Delete connection", connection=info
+        request,
+        "connection_delete.html",
+        tab="connections",
+        title="Delete connection",
+        connection=info,
     )
 
 

@@ -25,6 +25,8 @@ EXPORT_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"
 PREVIEW_ROWS = 100
 HISTORY_RUNS = 20
 SQL_PAGE_ROWS = 1000
+#: Runs shown in a My Data card's sparkline.
+SPARK_RUNS = 12
 
 
 @router.get("/mydata", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -33,7 +35,29 @@ def my_data(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
     by_folder: dict[str, list[object]] = {folder: [] for folder in workspace.list_folders()}
     for dataset in datasets:
         by_folder.setdefault(dataset.folder, []).append(dataset)
-    return render(request, "mydata.html", tab="mydata", title="My Data", folders=by_folder)
+    return render(
+        request,
+        "mydata.html",
+        tab="mydata",
+        title="My Data",
+        folders=by_folder,
+        sparks={d.qualified: rows_per_run(workspace, d) for d in datasets},
+    )
+
+
+def rows_per_run(workspace: WorkspacePort, dataset: DatasetView) -> list[int]:
+    """Rows fetched for the data set by each of its last runs that published, oldest first
+    (the My Data card's sparkline)."""
+    rows: list[int] = []
+    for run in workspace.list_runs(dataset=dataset.qualified, limit=SPARK_RUNS):
+        for entry in run.datasets:
+            if entry.name in (dataset.qualified, dataset.name) and getattr(entry, "status", "") in (
+                "complete",
+                "incomplete",
+            ):
+                rows.append(int(getattr(entry, "rows", 0) or 0))
+                break
+    return rows[::-1]
 
 
 @router.get(
@@ -130,8 +154,26 @@ def _remove_export(folder: Path) -> None:
 
 
 @router.get("/sql", response_class=HTMLResponse, include_in_schema=False, response_model=None)
-def sql_box(request: Request) -> HTMLResponse:
-    return render(request, "sql.html", tab="mydata", title="SQL", sql="", result=None, error=None)
+def sql_box(request: Request, workspace: WorkspaceDep) -> HTMLResponse:
+    return render(
+        request,
+        "sql.html",
+        tab="mydata",
+        title="SQL",
+        sql="",
+        result=None,
+        error=None,
+        example=_example_table(workspace),
+    )
+
+
+def _example_table(workspace: WorkspacePort) -> str:
+    """A table of this My Data to show in the SQL hint (the first data set), quoted."""
+    datasets = workspace.list_datasets()
+    if not datasets:
+        return '"Salesforce"."Lead"'
+    first = datasets[0]
+    return f'"{first.folder}"."{first.name}"'
 
 
 @forms.post("/sql", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -142,8 +184,23 @@ async def run_sql(
         result = await run_query(request, workspace, sql, SQL_PAGE_ROWS)
     except SfimportError as error:
         return render(
-            request, "sql.html", 400, tab="mydata", title="SQL", sql=sql, result=None, error=error
+            request,
+            "sql.html",
+            400,
+            tab="mydata",
+            title="SQL",
+            sql=sql,
+            result=None,
+            error=error,
+            example=_example_table(workspace),
         )
     return render(
-        request, "sql.html", tab="mydata", title="SQL", sql=sql, result=result, error=None
+        request,
+        "sql.html",
+        tab="mydata",
+        title="SQL",
+        sql=sql,
+        result=result,
+        error=None,
+        example=_example_table(workspace),
     )

@@ -79,6 +79,7 @@ def select_data(
         connection=info,
         q=q,
         folders=workspace.list_folders(),
+        default_folder=_default_folder(state, workspace.list_folders()),
         state=state,
         error=None,
         **_catalog(workspace, field_counts, info.name, search),
@@ -111,10 +112,17 @@ async def save_selection(
         state.start_date = parse_start_date(start) if start else None
         if form.get("search") is not None:
             return see_other(f"/import/{seg(info.name)}/select?" + urlencode({"q": q}))
-        if not folder:
-            raise UsageError("Choose a directory: an existing folder or a new folder name.")
         if not state.datasets:
-            raise UsageError("Select at least one object or report to import.")
+            raise UsageError(
+                "Nothing is selected yet.",
+                remedy="Tick at least one object or report in the list (search to find one), "
+                "then click Next.",
+            )
+        if not folder:
+            raise UsageError(
+                "No directory is chosen.",
+                remedy="Pick an existing folder in Directory or type a new folder name.",
+            )
     except SfimportError as error:
         return render(
             request,
@@ -126,12 +134,31 @@ async def save_selection(
             connection=info,
             q=q,
             folders=workspace.list_folders(),
+            default_folder=_default_folder(state, workspace.list_folders()),
             state=state,
             error=error,
             **_catalog(workspace, field_counts, info.name, q.strip() or None),
         )
     state.plan = None
     return see_other(f"/import/{seg(info.name)}/obfuscate")
+
+
+def _default_folder(state: WizardState, folders: Sequence[str]) -> str:
+    """The directory shown: the one chosen before, else the first existing folder."""
+    if state.folder:
+        return state.folder
+    return folders[0] if folders else ""
+
+
+@forms.post("/import/{connection}/cancel", include_in_schema=False)
+def cancel_wizard(
+    connection: str, workspace: WorkspaceDep, session: SessionDep
+) -> RedirectResponse:
+    """Cancel on any step: the wizard's choices for this connection are forgotten."""
+    info = workspace.get_connection(connection)
+    session.wizards.pop(info.name, None)
+    session.notify("Import cancelled: nothing was imported.", "info")
+    return see_other("/data")
 
 
 def _catalog(
@@ -145,6 +172,7 @@ def _catalog(
         "objects": objects,
         "field_counts": counts.counts(workspace, connection, objects, describe=search is not None),
         "describe_limit": counts.limit,
+        "record_counts": counts.records(workspace, connection),
     }
     try:
         catalog |= {"reports": workspace.list_reports(connection, search), "reports_error": None}

@@ -1,4 +1,5 @@
-// sfimport's only script: live filtering on Select data and live progress on run pages.
+// sfimport's only script: the catalog picker on Select data (search as you type, tabs, select
+// all / clear, the selected panel) and live progress on run pages.
 // Pages work without it; it never writes HTML from data (textContent only).
 "use strict";
 
@@ -8,6 +9,81 @@ function filterRows(input) {
   rows.forEach((row) => {
     row.hidden = needle !== "" && !(row.dataset.search || "").includes(needle);
   });
+  document.querySelectorAll("[role=tabpanel][data-kind]").forEach((panel) => {
+    const shown = panel.querySelectorAll("li.item:not([hidden])").length;
+    const count = document.querySelector('.count[data-count="' + panel.dataset.kind + '"]');
+    if (count) count.textContent = String(shown);
+  });
+}
+
+function selectedKey(box) {
+  return (box.name === "report" ? "report:" : "object:") + box.value;
+}
+
+function updateSelected(box) {
+  const list = document.getElementById("selected-list");
+  if (!list) return;
+  const key = selectedKey(box);
+  const existing = Array.from(list.children).find((li) => li.dataset.key === key);
+  if (box.checked && !existing) {
+    const li = document.createElement("li");
+    li.dataset.key = key;
+    li.textContent = box.value;
+    if (box.name === "report") {
+      const kind = document.createElement("span");
+      kind.className = "muted";
+      kind.textContent = " report";
+      li.appendChild(kind);
+    }
+    list.appendChild(li);
+  } else if (!box.checked && existing) {
+    existing.remove();
+  }
+  const count = document.getElementById("selected-count");
+  if (count) count.textContent = String(list.children.length);
+  const empty = document.getElementById("selected-empty");
+  if (empty) empty.hidden = list.children.length > 0;
+}
+
+function setAll(kind, checked) {
+  const panel = document.querySelector('[role=tabpanel][data-kind="' + kind + '"]');
+  if (!panel) return;
+  panel.querySelectorAll("li.item:not([hidden]) input[type=checkbox]").forEach((box) => {
+    if (box.checked !== checked) {
+      box.checked = checked;
+      updateSelected(box);
+    }
+  });
+}
+
+function setupTabs(tablist) {
+  const tabs = Array.from(tablist.querySelectorAll("[role=tab]"));
+  const show = (tab, focus) => {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      const panel = document.getElementById(t.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    if (focus) tab.focus();
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => show(tab, false));
+    tab.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault();
+        const next = tabs[(i + (e.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+        show(next, true);
+      }
+    });
+  });
+  // Open on the tab that has something: a search for a report lands on Reports.
+  const withItems = tabs.find((t) => {
+    const panel = document.getElementById(t.getAttribute("aria-controls"));
+    return panel && panel.querySelector("li.item");
+  });
+  show(withItems || tabs[0], false);
 }
 
 function formatCount(n) {
@@ -73,6 +149,16 @@ function pollRun(table) {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[data-filter]").forEach((input) => {
     input.addEventListener("input", () => filterRows(input));
+  });
+  document.querySelectorAll("[role=tablist]").forEach(setupTabs);
+  document.querySelectorAll(".catalog input[type=checkbox]").forEach((box) => {
+    box.addEventListener("change", () => updateSelected(box));
+  });
+  document.querySelectorAll("[data-select-all]").forEach((button) => {
+    button.addEventListener("click", () => setAll(button.dataset.selectAll, true));
+  });
+  document.querySelectorAll("[data-clear]").forEach((button) => {
+    button.addEventListener("click", () => setAll(button.dataset.clear, false));
   });
   const table = document.getElementById("progress");
   if (table && (table.dataset.final !== "yes" || table.dataset.follow === "yes")) pollRun(table);

@@ -52,6 +52,7 @@ STATUS_LABELS = {
     "waiting_for_limit": "waiting for API limit",
 }
 
+
 def _when(value: object) -> str:
     if value is None:
         return "—"

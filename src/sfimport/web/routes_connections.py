@@ -9,11 +9,12 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sfimport.app.ports import connection_key
+from sfimport.app.ports import PermissionReportView, connection_key
 from sfimport.errors import (
     ApiDisabled,
     AuthorizationDenied,
     ConnectionFailed,
+    DailyLimitExceeded,
     SfimportError,
     UsageError,
 )
@@ -27,7 +28,7 @@ from sfimport.web.dependencies import (
     render,
 )
 from sfimport.web.error_pages import Fix, fix_for, render_error
-from sfimport.web.ports import PermissionReportView, RunView, WorkspacePort
+from sfimport.web.ports import RunView, WorkspacePort
 
 router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
@@ -210,11 +211,13 @@ def _recheck_all(workspace: WorkspacePort) -> None:
 class Health:
     """A connection's real state, checked with Salesforce, and the one button that fixes it."""
 
-    state: str  # healthy, needs_reauth, no_api_access, missing_permissions, unreachable
+    state: str  # healthy, needs_reauth, no_api_access, missing_permissions, unreachable...
     message: str
     remedy: str = ""
     fix: Fix | None = None
     permissions: PermissionReportView | None = None
+    #: The error kind, for the matching Salesforce Setup link.
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
@@ -253,6 +256,7 @@ def connection_health(workspace: WorkspacePort, name: str, *, permissions: bool 
         "Give the user the missing permission (Profile or Permission Set), then click Try again.",
         retry,
         report,
+        "permissions",
     )
 
 
@@ -262,10 +266,12 @@ def _unhealthy(error: SfimportError, name: str) -> Health:
         state = "no_api_access"
     elif isinstance(error, ConnectionFailed):
         state = "needs_reauth"
+    elif isinstance(error, DailyLimitExceeded):
+        state = "waiting_for_limit"  # only the allowance's reset helps: no button
     else:
         state = "unreachable"
         fix = fix or Fix("Try again", f"/connections/{seg(name)}/test")
-    return Health(state, error.message, error.remedy, fix)
+    return Health(state, error.message, error.remedy, fix, kind=error.kind)
 
 
 def _exists(workspace: WorkspacePort, name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import socket
 import tempfile
 import threading
@@ -110,11 +111,26 @@ def write_self_signed_tls(directory: Path) -> TlsFiles:
     )
     files.cert_path.write_bytes(ca_cert.public_bytes(pem))
     files.chain_path.write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
-    files.key_path.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    files.key_path.chmod(0o600)
+    # The key is private from the start: created 0600, never readable by others meanwhile.
+    descriptor = os.open(files.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
     return files
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on host:port (0: any free port); OSError when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _config(app: ASGIApp, host: str, port: int, tls: TlsFiles | None) -> uvicorn.Config:
@@ -142,10 +158,14 @@ def _url(host: str, port: int, tls: bool) -> str:
 
 
 def run(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 8443, tls: TlsFiles | None = None
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 8443,
+    tls: TlsFiles | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until interrupted (Ctrl-C)."""
-    uvicorn.Server(_config(app, host, port, tls)).run()
+    """Serve until interrupted (Ctrl-C), on `sock` when given (already bound to host:port)."""
+    uvicorn.Server(_config(app, host, port, tls)).run(sockets=[sock] if sock else None)
 
 
 @contextmanager

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     redirect_uri: str = "http://127.0.0.1:8000/oauth/callback"
     #: The key that encrypts tokens at rest; a key file in ``home`` (mode 0600) when unset.
     secret_key: str | None = None
+    #: The web app's access token when served beyond loopback; a new one each start if unset.
+    access_token: str | None = None
+    #: Extra host names the web app answers to (comma-separated), e.g. its DNS name.
+    web_hosts: str = ""
     #: Web app bind address.
     host: str = "127.0.0.1"
     port: int = 8000

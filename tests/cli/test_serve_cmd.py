@@ -114,3 +114,44 @@ def test_serve_stops_on_sigterm_even_during_a_runaway_query(tmp_path: Path) -> N
     assert took < 30  # not the query's minutes of work, nor its 600 s deadline
     assert answers and answers[0].status_code == 503
     assert answers[0].json()["kind"] == "query_cancelled"
+
+
+def test_serve_on_every_interface_needs_the_access_token_it_prints_once(tmp_path: Path) -> None:
+    port = _free_port()
+    token = "t0k3n-for-this-test-only-0123456789"
+    env = {
+        **os.environ,
+        "SFIMPORT_HOME": str(tmp_path),
+        "SFIMPORT_CLIENT_ID": "3MVG9-test",
+        "SFIMPORT_CLIENT_SECRET": "test-secret",
+        "SFIMPORT_ACCESS_TOKEN": token,
+    }
+    process = subprocess.Popen(
+        [SFIMPORT, "serve", "--host", "0.0.0.0", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx2.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        refused = httpx2.get(f"{base}/api/connections", timeout=5)
+        allowed = httpx2.get(
+            f"{base}/api/connections", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
+        page = httpx2.get(f"{base}/data", timeout=5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=15)
+    assert refused.status_code == 401
+    assert allowed.status_code == 200
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert out.count(token) == 1
+    assert token not in (tmp_path / "access.json").read_text()

@@ -99,7 +99,8 @@ def demo(
     """Start the web app on the built-in demo org and print its URL and demo logins."""
     # Imported here: the web app pulls in FastAPI and the engine, which `--help` does not.
     from sfimport.web import create_app
-    from sfimport.web.server import serve_app
+    from sfimport.web.access import issue_access_token
+    from sfimport.web.server import access_token_notice, serve_app
 
     chosen = free_port(host, port)
     if chosen != port:
@@ -117,4 +118,7 @@ def demo(
         typer.echo("Log in to the demo org as one of these users:")
         for user in DEMO_USERS:
             typer.echo(f"  {user.username:<40} {user.password:<20} lacks {user.lacks}")
+        token = issue_access_token(settings)
+        if token is not None:
+            typer.echo(access_token_notice(token))
         serve_app(create_app(settings), host, chosen)

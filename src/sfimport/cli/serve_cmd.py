@@ -40,11 +40,15 @@ def serve(
     # Imported here: the web app pulls in FastAPI and the engine, which `--help` does not need.
     from sfimport.app.database import upgrade_data_folder
     from sfimport.web import create_app
-    from sfimport.web.server import serve_app
+    from sfimport.web.access import issue_access_token
+    from sfimport.web.server import access_token_notice, serve_app
 
     for note in upgrade_data_folder(settings):
         state.err.print(f"sfimport: {note}", markup=False, highlight=False)
     state.out.print(
         f"sfimport: open http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", markup=False
     )
+    token = issue_access_token(settings)
+    if token is not None:
+        state.out.print(access_token_notice(token), markup=False, highlight=False)
     serve_app(create_app(settings), settings.host, settings.port)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,10 +25,12 @@ from sfimport.settings import Settings
 from sfimport.web import (
     routes_api,
     routes_connections,
+    routes_login,
     routes_mydata,
     routes_runs,
     routes_wizard,
 )
+from sfimport.web.access import AccessGuard, AccessMiddleware
 from sfimport.web.dependencies import STATIC_DIR, build_templates, render
 from sfimport.web.error_pages import error_json, page_for, render_error
 from sfimport.web.field_counts import FieldCounts
@@ -90,6 +93,9 @@ def create_app(
     app.state.queries = QueryGate(settings.max_queries)
 
     secure_cookie = urlsplit(settings.redirect_uri).scheme == "https"
+    app.state.access = AccessGuard.for_settings(settings)
+    # Inside the session middleware: a logged-in session lets its browser through.
+    app.add_middleware(AccessMiddleware, guard=app.state.access)
     app.add_middleware(
         SessionMiddleware,
         secret=settings.secret_key or secrets.token_urlsafe(32),
@@ -116,7 +122,7 @@ def create_app(
         include_in_schema=False,
         response_model=None,
     )
-    for module in (routes_connections, routes_wizard, routes_runs, routes_mydata):
+    for module in (routes_login, routes_connections, routes_wizard, routes_runs, routes_mydata):
         app.include_router(module.router)
         app.include_router(module.forms)
     app.include_router(routes_api.router)
@@ -209,16 +215,29 @@ def allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
-def allowed_hosts(settings: Settings) -> list[str]:
-    """Host names the app answers to: loopback, its bind address and its OAuth callback's host.
+def _machine_names() -> set[str]:
+    """This machine's host name, full name and addresses (how the network reaches it)."""
+    name = socket.gethostname()
+    names = {name, socket.getfqdn()}
+    with suppress(OSError):
+        names |= set(socket.gethostbyname_ex(name)[2])
+    return names
 
-    Bound to every interface (0.0.0.0), it answers to any name: whoever serves it that way
-    chose to expose it.
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """Host names the app answers to: loopback, its bind address, its OAuth callback's host,
+    and the names in ``SFIMPORT_WEB_HOSTS``.
+
+    Bound to every interface (0.0.0.0), it also answers to this machine's own names; never to
+    any name: a page whose domain re-resolves to this machine (DNS rebinding) stays out.
     """
+    hosts = {"127.0.0.1", "localhost", "::1", "[::1]"}
     if settings.host in ("0.0.0.0", "::"):  # noqa: S104 (a check, not a bind)
-        return ["*"]
-    hosts = {"127.0.0.1", "localhost", "::1", "[::1]", settings.host}
+        hosts |= _machine_names()
+    else:
+        hosts.add(settings.host)
     callback_host = urlsplit(settings.redirect_uri).hostname
     if callback_host:
         hosts.add(callback_host)
+    hosts |= {h.strip() for h in settings.web_hosts.split(",") if h.strip()}
     return sorted(hosts)

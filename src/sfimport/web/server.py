@@ -32,3 +32,11 @@ def server_for(app: FastAPI, host: str, port: int) -> uvicorn.Server:
 def serve_app(app: FastAPI, host: str, port: int) -> None:
     """Serve until stopped; returns once every request has ended."""
     server_for(app, host, port).run()
+
+
+def access_token_notice(token: str) -> str:
+    """What a non-loopback start prints, once: the token is not shown or stored anywhere else."""
+    return (
+        "Served to the network: log in (or send 'Authorization: Bearer <token>') with this "
+        f"access token, shown only now:\n  {token}"
+    )

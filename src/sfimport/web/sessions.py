@@ -51,6 +51,8 @@ class Session:
     #: OAuth state -> connection name, for authorisations this browser started.
     pending_oauth: dict[str, str] = field(default_factory=dict)
     notices: list[tuple[str, str]] = field(default_factory=list)
+    #: The account this browser logged in as (served to the network); None on loopback.
+    principal: str | None = None
 
     def wizard(self, connection: str) -> WizardState:
         return self.wizards.setdefault(connection, WizardState())

@@ -56,6 +56,8 @@ class Tally:
     method: str = ""
     #: Where Salesforce continues after the last page handed on (see :mod:`.resume`).
     position: dict[str, Any] | None = None
+    #: Called as rows of a large (Bulk) page arrive, so progress moves within the page.
+    on_rows: Callable[[Tally], None] | None = None
 
 
 PageCallback = Callable[[Tally], None]
@@ -233,6 +235,8 @@ def _bulk_pages(
         for batch in csv_page_batches(page.chunks, schema):
             tally.rows += batch.num_rows
             yield batch
+            if tally.on_rows is not None:
+                tally.on_rows(tally)
         tally.pages += 1
         tally.position = {
             "kind": "bulk",

@@ -228,6 +228,8 @@ class Runner:
                 message=message,
             )
 
+        # A Bulk page holds up to 100,000 rows: show them arriving, not once per page.
+        tally.on_rows = lambda _: progress("downloading")
         self._ledger.update_dataset(run_id, planned.name, status="running", error=None)
         what = "changes" if planned.mode == "incremental" else planned.method
         progress("downloading", f"Reading {planned.name} ({what}).")

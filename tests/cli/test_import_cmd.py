@@ -81,7 +81,7 @@ def test_a_complete_import_prints_progress_lines_and_exits_0(
     result = invoke(["import", "prod", "-o", "Lead", "-o", "Account"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Lead: downloading 125/250 rows (1,000 rows/s)" in out
+    assert "Lead: downloading 125/250 rows (50%, 1,000 rows/s, about 1 s left)" in out
     assert "Account: done 40/40 rows" in out
     assert "Run run-1: Complete." in out
     assert len(fake.imports) == 1

@@ -10,12 +10,12 @@ from rich.console import Console
 from sfimport.app.workspace import Workspace
 from sfimport.cli.context import CliState
 from sfimport.cli.progress import PlainProgress, describe_event, progress_listener
+from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.settings import Settings
-from tests.extract.fake_org import FakeOrg, client_for, make_records
-from sfimport.extract.events import ProgressEvent
 from tests.cli.conftest import Invoke
 from tests.cli.fake_workspace import NOW
+from tests.extract.fake_org import FakeOrg, client_for, make_records
 
 
 def _event(phase: str, done: int) -> ProgressEvent:

@@ -2,12 +2,14 @@
 
 The engine calls ``on_event`` with a progress event per data set (possibly from several download
 threads at once). On a terminal one Rich ``Progress`` shows a bar per data set (percent of the
-COUNT the plan expected, rows with thousands separators, rows/s, time left); when stdout is not a terminal a line is printed when a data set changes phase and at most
-every few seconds while it downloads; with ``--json`` nothing is printed until the final JSON.
+COUNT the plan expected, rows with thousands separators, rows/s, time left); when stdout is not
+a terminal a line is printed when a data set changes phase and at most every few seconds while
+it downloads; with ``--json`` nothing is printed until the final JSON.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -112,7 +114,7 @@ def seconds_left(event: ProgressEventLike) -> float | None:
 
 def duration(seconds: float) -> str:
     """``5 s``, ``3 min 20 s``, ``1 h 05 min``."""
-    whole = round(seconds)
+    whole = math.ceil(seconds)  # never "0 s" while rows are still coming
     if whole < 60:
         return f"{whole} s"
     minutes, secs = divmod(whole, 60)

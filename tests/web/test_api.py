@@ -60,3 +60,34 @@ def test_authorize_returns_the_salesforce_url_for_a_browser(client: TestClient) 
 def test_a_read_only_query_over_the_api(client: TestClient) -> None:
     body = client.post("/api/query", json={"sql": "select 42 as n"}).json()
     assert body["rows"] == [[42]]
+
+
+def test_api_errors_are_rfc_9457_problems_keeping_kind_remedy_and_retryable(
+    client: TestClient,
+) -> None:
+    cases = [
+        (client.get("/api/connections/Nope"), 404, "not_found"),
+        (client.post("/api/plans", json={"connection": 1}), 422, "usage"),
+        (client.delete("/api/query"), 405, "method_not_allowed"),
+        (client.post("/api/query", data={"sql": "x"}), 415, "unsupported_media_type"),
+        (client.get("/api/nothing-here"), 404, "not_found"),
+    ]
+    for response, status, kind in cases:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert body["type"] == f"urn:sfimport:problem:{kind}"
+        assert body["title"] and body["detail"]
+        assert body["kind"] == kind
+        assert isinstance(body["remedy"], str) and isinstance(body["retryable"], bool)
+
+
+def test_docs_are_served_from_the_app_itself(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text  # nothing from outside
+    assert "<script>" not in page.text  # no inline script: the CSP stays strict
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+        assert client.get(asset).status_code == 200, asset
+    assert "SwaggerUIBundle" in client.get("/static/docs.js").text

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sfimport.settings import Settings
+from sfimport.web.problems import problem, problem_response
 from sfimport.web.sessions import Session
 
 ACCESS_FILE = "access.json"
@@ -135,24 +136,17 @@ class AccessMiddleware:
     @staticmethod
     def _refuse(scope: Scope, path: str, sent_token: bool) -> Response:
         if path.startswith("/api") or path == "/openapi.json":
-            return JSONResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Access token required",
-                    "status": 401,
-                    "detail": "This sfimport is served to the network: every call needs its "
-                    "access token."
-                    if not sent_token
-                    else "That access token is not valid.",
-                    "kind": "unauthorized",
-                    "remedy": "Send 'Authorization: Bearer <token>' with the token 'sfimport "
-                    "serve' printed when it started.",
-                    "retryable": False,
-                },
-                status_code=401,
-                media_type="application/problem+json",
-                headers={"WWW-Authenticate": 'Bearer realm="sfimport"'},
+            body = problem(
+                401,
+                "unauthorized",
+                "That access token is not valid."
+                if sent_token
+                else "This sfimport is served to the network: every call needs its access token.",
+                remedy="Send 'Authorization: Bearer <token>' with the token 'sfimport serve' "
+                "printed when it started.",
+                title="Access token required",
             )
+            return problem_response(401, body, {"WWW-Authenticate": 'Bearer realm="sfimport"'})
         query = scope.get("query_string", b"").decode("latin-1")
         target = path + (f"?{query}" if query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -25,6 +25,7 @@ from sfimport.settings import Settings
 from sfimport.web import (
     routes_api,
     routes_connections,
+    routes_docs,
     routes_login,
     routes_mydata,
     routes_runs,
@@ -35,6 +36,7 @@ from sfimport.web.dependencies import STATIC_DIR, build_templates, render
 from sfimport.web.error_pages import error_json, page_for, render_error
 from sfimport.web.field_counts import FieldCounts
 from sfimport.web.ports import WorkspacePort
+from sfimport.web.problems import problem, problem_response
 from sfimport.web.queries import QueryGate
 from sfimport.web.scheduler import DEFAULT_INTERVAL_SECONDS, SchedulerLoop
 from sfimport.web.security import SecurityHeadersMiddleware
@@ -79,7 +81,7 @@ def create_app(
         description="Import Salesforce objects and reports into My Data. The JSON API under "
         "/api offers the same actions as the web pages.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -114,6 +116,8 @@ def create_app(
     # whose domain re-resolves to 127.0.0.1 (DNS rebinding) from driving it.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/docs/assets", routes_docs.assets, name="docs-assets")
+    app.include_router(routes_docs.router)
 
     app.add_api_route(
         routes_connections.callback_path(settings),
@@ -147,13 +151,24 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
+#: Kinds of the errors the HTTP layer itself answers (no route, wrong method, not JSON, ...).
+_HTTP_KINDS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    415: "unsupported_media_type",
+}
+
+
 def _register_error_pages(app: FastAPI) -> None:
     @app.exception_handler(SfimportError)
     async def sfimport_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, SfimportError)
         page = page_for(error)
         if _wants_json(request):
-            return JSONResponse(error_json(error), status_code=page.status)
+            return problem_response(page.status, error_json(error))
         params: dict[str, Any] = dict(request.path_params)
         connection = params.get("connection") or params.get("name")
         return render_error(request, error, connection)
@@ -167,11 +182,9 @@ def _register_error_pages(app: FastAPI) -> None:
             # form route (GET and POST /sql) allows both.
             headers["Allow"] = ", ".join(allowed_methods(request))
         if _wants_json(request) or not hasattr(request.state, "session"):
-            return JSONResponse(
-                {"kind": "http", "message": str(error.detail), "remedy": "", "retryable": False},
-                status_code=error.status_code,
-                headers=headers,
-            )
+            kind = _HTTP_KINDS.get(error.status_code, "http")
+            body = problem(error.status_code, kind, str(error.detail))
+            return problem_response(error.status_code, body, headers)
         title = {403: "Not allowed", 404: "Page not found"}.get(error.status_code, "Error")
         page = render(
             request,
@@ -194,15 +207,13 @@ def _register_error_pages(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in error.errors()
         )
-        return JSONResponse(
-            {
-                "kind": "usage",
-                "message": f"The request is not valid: {problems}.",
-                "remedy": "Check the value and try again; nothing was changed.",
-                "retryable": False,
-            },
-            status_code=422,
+        body = problem(
+            422,
+            "usage",
+            f"The request is not valid: {problems}.",
+            remedy="Check the value and try again; nothing was changed.",
         )
+        return problem_response(422, body)
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -31,6 +31,7 @@ from sfimport.errors import (
     StoreError,
     UsageError,
 )
+from sfimport.web.problems import problem
 
 
 @dataclass(frozen=True)
@@ -157,16 +158,20 @@ def fix_for(error: SfimportError, connection: str | None, retry_url: str | None)
 
 
 def error_json(error: SfimportError) -> dict[str, object]:
-    body: dict[str, object] = {
-        "kind": error.kind,
-        "message": error.message,
-        "remedy": error.remedy,
-        "retryable": error.retryable,
-    }
+    """The error as an RFC 9457 problem (see :mod:`sfimport.web.problems`)."""
+    page = page_for(error)
+    extra: dict[str, object] = {}
     if isinstance(error, FieldUnavailable):
-        body["field"] = error.field
-        body["object"] = error.sobject
-    return body
+        extra = {"field": error.field, "object": error.sobject}
+    return problem(
+        page.status,
+        error.kind,
+        error.message,
+        remedy=error.remedy,
+        retryable=error.retryable,
+        title=page.title,
+        **extra,
+    )
 
 
 def render_error(request: Request, error: SfimportError, connection: str | None) -> HTMLResponse:

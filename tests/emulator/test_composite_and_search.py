@@ -120,3 +120,49 @@ def test_a_search_without_braces_is_the_recorded_malformed_search(
     answer = http.get(f"{V}/search", params={"q": "FIND Acme"}, token=admin_token)
     assert answer.status_code == 400
     assert answer.json() == recorded.body
+
+
+def test_a_child_subquery_matches_the_recording(http: Http, admin_token: str) -> None:
+    recorded = Recording("rest-query/cumulusci__GET_query_child_subquery__200.yaml")
+    # The demo org's Opportunity has no ContactId, so Contact's child relationship here is
+    # Cases (Case.ContactId, and Case has Subject, not Name); otherwise the recorded query.
+    soql = recorded.soql.replace("select Name from Opportunities", "select Subject from Cases")
+    assert soql != recorded.soql
+    soql += " LIMIT 200"  # the recorded org had 17 contacts: one page, no nextRecordsUrl
+    response = http.query(soql, admin_token)
+    assert_recorded_headers(response, recorded)
+    ours = response.json()
+    assert_same_shape(
+        ours, json.loads(json.dumps(recorded.body).replace('"Opportunities"', '"Cases"'))
+    )
+    records = ours["records"]
+    assert all(list(r) == ["attributes", "FirstName", "Cases"] for r in records)
+    # A contact without cases has null there, as the recording shows for opportunities.
+    assert any(r["Cases"] is None for r in records)
+    assert any(r["Cases"] is not None for r in records)
+    accounts = http.query(
+        "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName LIMIT 2) FROM Account "
+        "LIMIT 20",
+        admin_token,
+    ).json()["records"]
+    with_children = [a for a in accounts if a["Contacts"] is not None]
+    assert with_children
+    for account in with_children:
+        nested = account["Contacts"]
+        assert list(account) == ["attributes", "Name", "Contacts"]
+        assert nested["done"] is True and 1 <= nested["totalSize"] == len(nested["records"]) <= 2
+        names = [c["LastName"] for c in nested["records"]]
+        assert names == sorted(names)
+        assert nested["records"][0]["attributes"]["type"] == "Contact"
+        account_id = account["attributes"]["url"].rsplit("/", 1)[-1]
+        direct = http.query(
+            f"SELECT COUNT() FROM Contact WHERE AccountId = '{account_id}'", admin_token
+        ).json()["totalSize"]
+        assert nested["totalSize"] == min(2, direct)
+
+
+def test_an_unknown_child_relationship_is_invalid_type(http: Http, admin_token: str) -> None:
+    answer = http.query("SELECT Name, (SELECT Id FROM Nopes) FROM Account", admin_token)
+    status, code, message = error_of(answer)
+    assert (status, code) == (400, "INVALID_TYPE")
+    assert "Didn't understand relationship 'Nopes'" in message

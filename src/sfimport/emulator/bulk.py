@@ -334,6 +334,9 @@ class BulkJobs:
             raise _bad_request("Aggregate queries are not supported by Bulk Query")
         if query.offset is not None:
             raise _bad_request("OFFSET clause is not supported by Bulk Query")
+        if query.subqueries:
+            # Bulk API does not nest SOQL (wording inferred, code as its siblings).
+            raise _bad_request("Nested queries are not supported in Bulk Query")
         if query.field_sets:
             # Bulk API 2.0 refuses FIELDS() of any kind (wording inferred, code as its siblings).
             raise _bad_request("FIELDS() is not supported in Bulk Query")

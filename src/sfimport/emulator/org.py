@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -471,8 +472,92 @@ class Org:
             )
         elif cursor_id is not None:
             self.cursors.pop(cursor_id, None)
+        if cursor.plan.query.subqueries:
+            records = self._attach_children(user, cursor.plan, page, records, version)
         body["records"] = records
         return body
+
+    def _child_relationship(self, user: User, parent: ObjectSpec, name: str) -> ObjectSpec:
+        """The child object behind relationship `name` of `parent`, else INVALID_TYPE."""
+        for other in sorted(self.objects.values(), key=lambda s: s.name):
+            if self.visible_object(user, other.name) is None:
+                continue
+            for reference in self.visible_fields(user, other):
+                if (
+                    reference.child_relationship
+                    and reference.child_relationship.lower() == name.lower()
+                    and parent.name in reference.reference_to
+                ):
+                    return other
+        raise SalesforceApiError(
+            400,
+            "INVALID_TYPE",
+            f"Didn't understand relationship '{name}' in FROM part of query call. If you are "
+            "attempting to use a custom relationship, be sure to append the '__r' after the "
+            "custom relationship name. Please reference your WSDL or the describe call for the "
+            "appropriate names.",
+        )
+
+    def _attach_children(
+        self,
+        user: User,
+        planned: Plan,
+        page: pa.Array,
+        records: list[dict[str, Any]],
+        version: str,
+    ) -> list[dict[str, Any]]:
+        """Each record's child subqueries as `{totalSize, done, records}`, or null when the
+        record has no children (as the recorded child subquery shows), in SELECT position."""
+        scope = self.scope(user)
+        parent = planned.sobject
+        parent_ids = [r["attributes"]["url"].rsplit("/", 1)[-1] for r in records]
+        nested: list[tuple[str, int, list[Any]]] = []
+        for sub in planned.query.subqueries:
+            child = self._child_relationship(user, parent, sub.relationship)
+            reference = next(
+                f
+                for f in self.visible_fields(user, child)
+                if f.child_relationship
+                and f.child_relationship.lower() == sub.relationship.lower()
+                and parent.name in f.reference_to
+            )
+            text = re.sub(
+                rf"\bFROM\s+{re.escape(sub.relationship)}\b",
+                f"FROM {child.name}",
+                sub.text,
+                count=1,
+                flags=re.IGNORECASE,
+            )
+            child_query = parse(text)
+            child_plan = plan(scope, replace(child_query, limit=None, offset=None))
+            matched = execute(scope, child_plan, False)
+            owners = scope.table(child.name)[reference.name].take(matched).to_pylist()
+            groups: dict[str, list[int]] = {}
+            for position, owner in zip(matched.to_pylist(), owners, strict=True):
+                if owner is not None:
+                    groups.setdefault(owner, []).append(position)
+            values: list[Any] = []
+            for parent_id in parent_ids:
+                rows = groups.get(parent_id, [])[child_query.offset or 0 :]
+                if child_query.limit is not None:
+                    rows = rows[: child_query.limit]
+                if not rows:
+                    values.append(None)
+                    continue
+                rendered = render_records(scope, child_plan, pa.array(rows, pa.int64()), version)
+                values.append({"totalSize": len(rows), "done": True, "records": rendered})
+            nested.append((sub.relationship, sub.after, values))
+        out = []
+        for index, record in enumerate(records):
+            items = list(record.items())
+            for name, after, values in reversed(nested):
+                # After the top-level keys of the plain fields that precede it in SELECT.
+                heads = planned.query.fields[:after]
+                seen = {path.parts[0].lower() for path in heads}
+                where = 1 + sum(1 for key, _ in items[1:] if key.lower() in seen)
+                items.insert(where, (name, values[index]))
+            out.append(dict(items))
+        return out
 
     def _open_cursor(self, cursor: Cursor) -> str:
         mine = [key for key, other in self.cursors.items() if other.user_id == cursor.user_id]

@@ -134,6 +134,19 @@ class OrderKey:
 
 
 @dataclass(frozen=True)
+class SubQuery:
+    """A child relationship subquery in the SELECT list: `(SELECT Name FROM Opportunities)`.
+
+    `text` is the inner SOQL, `relationship` its FROM, `after` how many plain fields of the
+    outer SELECT come before it."""
+
+    text: str
+    relationship: str
+    after: int
+    position: int
+
+
+@dataclass(frozen=True)
 class Query:
     text: str
     fields: tuple[FieldPath, ...]
@@ -146,6 +159,7 @@ class Query:
     limit: int | None
     offset: int | None
     field_sets: tuple[FieldSet, ...] = ()
+    subqueries: tuple[SubQuery, ...] = ()
 
 
 def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
@@ -210,6 +224,8 @@ class _Parser:
         self.soql = soql
         self.tokens = tokenize(soql)
         self.index = 0
+        # Inside a subquery: no subquery of its own (one level, as in Salesforce).
+        self.inner = False
 
     @property
     def current(self) -> Token:
@@ -259,8 +275,15 @@ class _Parser:
         aggregates: list[CountOf] = []
         field_sets: list[FieldSet] = []
         count_only = False
+        subqueries: list[SubQuery] = []
         while True:
             if (
+                self.current.text == "("
+                and self.tokens[self.index + 1].upper == "SELECT"
+                and not self.inner
+            ):
+                subqueries.append(self.subquery(len(fields)))
+            elif (
                 self.current.kind == "ident"
                 and self.current.upper == "FIELDS"
                 and self.tokens[self.index + 1].text == "("
@@ -358,7 +381,26 @@ class _Parser:
             limit,
             offset,
             tuple(field_sets),
+            tuple(subqueries),
         )
+
+    def subquery(self, after: int) -> SubQuery:
+        """`( SELECT ... FROM Relationship ... )`: the inner text, checked by parsing it."""
+        open_token = self.advance()
+        depth = 1
+        start = self.index
+        while depth:
+            token = self.current
+            if token.kind == "eof":
+                raise self.fail(token)
+            depth += {"(": 1, ")": -1}.get(token.text, 0) if token.kind == "punct" else 0
+            self.index += 1
+        first, last = self.tokens[start], self.tokens[self.index - 1]
+        text = self.soql[first.position : last.position]
+        inner = _Parser(text)
+        inner.inner = True
+        parsed = inner.parse()
+        return SubQuery(text, parsed.sobject, after, open_token.position)
 
     def integer_clause(self, word: str) -> int | None:
         if not self.keyword(word):

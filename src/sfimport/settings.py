@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path("~/.sfimport")
+#: Everything in the data folder is for its owner only: tokens, keys, My Data, staging.
+PRIVATE_UMASK = 0o077
+
+logger = logging.getLogger(__name__)
+
+
+def secure_data_folder(path: Path) -> list[str]:
+    """Make ``path`` the private data folder: new files are created owner-only (umask 077, for
+    this whole process), the folder is made if missing (0700), and an existing folder whose
+    entries others can read or write is tightened. Returns a line per change, for a person."""
+    os.umask(PRIVATE_UMASK)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    widened = 0
+    for entry in [path, *path.rglob("*")]:
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue  # removed meanwhile
+        if stat.S_ISLNK(info.st_mode) or not info.st_mode & PRIVATE_UMASK:
+            continue
+        try:
+            entry.chmod(stat.S_IMODE(info.st_mode) & ~PRIVATE_UMASK)
+        except OSError:
+            continue  # not ours to change; reading it still works
+        widened += 1
+    if not widened:
+        return []
+    line = (
+        f"Made the data folder {path} private: {widened} file(s) and folder(s) in it were open "
+        "to other users; they are now readable by you only."
+    )
+    logger.warning("%s", line)
+    return [line]
 
 
 class Settings(BaseSettings):
@@ -49,9 +85,9 @@ class Settings(BaseSettings):
     concurrency: int = 3
 
     def data_dir(self) -> Path:
-        """The data folder, expanded and created with private permissions."""
+        """The data folder, expanded, created and kept private (see :func:`secure_data_folder`)."""
         path = self.home.expanduser()
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secure_data_folder(path)
         return path
 
     @property

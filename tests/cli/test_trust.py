@@ -4,10 +4,20 @@ what it conceals, which dates it accepts and which API calls it spends."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from sfimport.app.workspace import Workspace
+from sfimport.cli import app
+from sfimport.cli.context import CliState
+from sfimport.emulator import Org
+from sfimport.settings import Settings
 from tests.cli.conftest import Run, mint
 
 
@@ -84,3 +94,88 @@ def test_a_known_conceal_target_in_another_case_of_the_object_still_conceals(
     )
     assert result.exit_code == 0, result.output
     assert "Email" in result.stdout
+
+
+# --- start dates ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_an_out_of_range_start_date_is_refused_before_any_call(
+    connected: Run, org: Org, start: str
+) -> None:
+    calls_before = org.api.used
+    result = connected("import", "demo", "-o", "Lead", "-f", "Sales", "--start-date", start)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: The start date {start} is out of range"), result.stderr
+    assert "Fix: " in result.stderr
+    assert org.api.used == calls_before
+
+
+def test_a_spec_with_an_out_of_range_start_date_is_refused(connected: Run, tmp_path: Path) -> None:
+    spec = tmp_path / "old.toml"
+    spec.write_text(
+        'connection = "demo"\nfolder = "Sales"\nstart_date = 0001-01-01\nobjects = ["Lead"]\n',
+        encoding="utf-8",
+    )
+    result = connected("import", "--spec", str(spec))
+    assert result.exit_code == 2, result.output
+    assert "out of range" in result.stderr
+
+
+def test_the_earliest_and_latest_start_dates_are_accepted(connected: Run) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    for start in ("1900-01-01", today):
+        result = connected(
+            "import", "demo", "-o", "Lead", "-f", "Sales", "--start-date", start, "--dry-run"
+        )
+        assert result.exit_code == 0, result.output
+
+
+# --- a private data folder ------------------------------------------------------------------
+
+
+@pytest.fixture
+def wide_umask() -> Iterator[None]:
+    """The usual umask of a login shell (022), as before sfimport starts."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def modes(home: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(home)): stat.S_IMODE(p.lstat().st_mode)
+        for p in [home, *home.rglob("*")]
+        if not p.is_symlink()
+    }
+
+
+def test_every_file_an_import_writes_is_private(
+    wide_umask: None, connected: Run, workspace: Workspace
+) -> None:
+    result = connected("import", "demo", "-o", "Lead", "-o", "Contact", "-f", "Sales")
+    assert result.exit_code == 0, result.output
+    home = workspace.settings.home
+    found = modes(home)
+    assert {"mydata.duckdb", "metadata.sqlite", "tokens.key", "conceal.key"} <= set(found)
+    assert {name: mode for name, mode in found.items() if mode & 0o077} == {}
+
+
+def test_a_data_folder_open_to_others_is_tightened_with_a_line_saying_so(
+    wide_umask: None, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    (home / "staging").mkdir(parents=True)
+    home.chmod(0o755)
+    (home / "staging").chmod(0o777)
+    (home / "notes.txt").write_text("old", encoding="utf-8")
+    (home / "notes.txt").chmod(0o644)
+    obj = CliState(settings=Settings(home=home), terminal=False)
+    result = CliRunner().invoke(app, ["datasets", "--json"], obj=obj)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["datasets"] == []
+    assert f"Note: Made the data folder {home} private: 3 file(s) and folder(s)" in result.stderr
+    assert {name: mode for name, mode in modes(home).items() if mode & 0o077} == {}
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    again = CliRunner().invoke(app, ["datasets", "--json"], obj=obj)
+    assert "Note:" not in again.stderr  # said once, when it changed something

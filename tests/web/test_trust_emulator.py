@@ -119,3 +119,30 @@ def test_the_obfuscate_form_refuses_an_unknown_data_set(
     assert response.status_code == 400
     assert "Did you mean" in response.text and "Leads" in response.text
     assert workspace.list_runs() == []
+
+
+# --- start dates ----------------------------------------------------------------------------
+
+
+def test_the_api_refuses_an_out_of_range_start_date(client: TestClient, demo: str) -> None:
+    spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
+    response = client.post("/api/plans", json={**spec, "start_date": "0001-01-01"})
+    assert response.status_code == 400, response.text
+    assert "out of range" in response.text
+
+
+def test_the_select_form_refuses_an_out_of_range_start_date(client: TestClient, demo: str) -> None:
+    response = client.post(
+        f"/import/{demo}/select",
+        data={
+            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "object": "Lead",
+            "shown_object": "Lead",
+            "folder": "__new__",
+            "new_folder": "Sales",
+            "start_date": "0001-01-01",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "out of range" in response.text

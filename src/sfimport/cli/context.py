@@ -73,6 +73,10 @@ class CliState:
         if self._workspace is None:
             settings = self.get_settings()
             _check_home(settings.home)
+            from sfimport.settings import secure_data_folder
+
+            for line in secure_data_folder(settings.home.expanduser()):
+                self.err.print(f"Note: {line}")
             self._workspace = self.workspace_factory(settings)
             # An older data folder was upgraded on opening: say so once, on stderr.
             for note in getattr(self._workspace, "schema_notes", ()):

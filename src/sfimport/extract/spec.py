@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class ImportSpec:
             raise UsageError(
                 f"The API budget must be a percentage between 0 and 100, not {self.budget_percent}."
             )
+        if self.start_date is not None:
+            check_start_date(self.start_date)
         names = [o.name.lower() for o in self.objects]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -146,8 +148,26 @@ class ImportSpec:
 
 
 def parse_start_date(text: str) -> date:
-    """A start date typed by a person: YYYY-MM-DD only."""
-    return _to_date(text.strip(), "The start date")
+    """A start date typed by a person: YYYY-MM-DD only, within :func:`check_start_date`."""
+    return check_start_date(_to_date(text.strip(), "The start date"))
+
+
+#: The earliest start date: before it, Salesforce's own date range and any org's history end.
+EARLIEST_START_DATE = date(1900, 1, 1)
+
+
+def check_start_date(value: date, today: date | None = None) -> date:
+    """Refuse a start date Salesforce cannot filter on or that would import nothing: before
+    1900-01-01 (``0001-01-01`` would reach Salesforce as a malformed query), or after today
+    (UTC; a day of slack covers every time zone)."""
+    latest = (today or datetime.now(UTC).date()) + timedelta(days=1)
+    if value < EARLIEST_START_DATE or value > latest:
+        raise UsageError(
+            f"The start date {value.isoformat()} is out of range: it must be between "
+            f"{EARLIEST_START_DATE.isoformat()} and today.",
+            remedy="Give a start date such as 2024-01-01, or none to import every record.",
+        )
+    return value
 
 
 def _to_date(value: object, where: str) -> date:

@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     #: Web app bind address.
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Share of the org's daily API allowance an import may use (leave the rest to other apps).
+    #: API budget of an import: the org's usage may reach at most this percent of its daily
+    #: API maximum while it runs (planning calls count too); the rest is left to other apps.
     api_budget_percent: float = 80.0
     #: Seconds a query over My Data may run before it is interrupted (0: no deadline).
     query_timeout: float = Field(default=30.0, ge=0)

@@ -179,3 +179,60 @@ def test_a_data_folder_open_to_others_is_tightened_with_a_line_saying_so(
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     again = CliRunner().invoke(app, ["datasets", "--json"], obj=obj)
     assert "Note:" not in again.stderr  # said once, when it changed something
+
+
+# --- the daily API allowance ----------------------------------------------------------------
+
+EIGHT = ["Lead", "Contact", "Account", "Opportunity", "Case", "Campaign", "Task", "Event"]
+
+
+@pytest.fixture
+def allowance(org: Org) -> Iterator[Org]:
+    """The emulator's allowance, put back as it was after the test (the org is shared)."""
+    maximum, used = org.api.maximum, org.api.used
+    yield org
+    org.api.maximum, org.api.used = maximum, used
+
+
+def test_planning_never_spends_the_orgs_last_calls(connected: Run, allowance: Org) -> None:
+    allowance.set_limits(None, 10)  # 10 calls left today
+    objects = [arg for name in EIGHT for arg in ("--object", name)]
+    result = connected("import", "demo", *objects, "-f", "Sales", "--budget", "100")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: Planning this import needs 16 API calls"), result.stderr
+    assert "Nothing was read." in result.stderr
+    # One call read the limits; no describe and no COUNT() was sent.
+    assert allowance.api.maximum - allowance.api.used == 9
+    assert json.loads(connected("runs", "--json").stdout)["runs"] == []
+
+
+def test_planning_calls_count_against_the_budget(connected: Run, allowance: Org) -> None:
+    allowance.set_limits(1000, 1000)
+    before = allowance.api.used
+    result = connected("import", "demo", "-o", "Lead", "-f", "Sales", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)["plan"]
+    spent = allowance.api.used - before
+    assert spent == 3  # limits, describe, COUNT()
+    # The total counts the calls already made for the plan, and the budget is measured
+    # from the usage before planning: 80% of the daily 1,000.
+    assert plan["api_calls_planning"] == spent
+    assert plan["api_calls_total"] >= spent + 1
+    assert plan["budget_calls"] == 800 - (1000 - 999)
+
+
+def test_the_budget_is_a_share_of_the_daily_maximum_everywhere(
+    connected: Run, allowance: Org
+) -> None:
+    allowance.set_limits(1000, 300)  # 700 used, 300 left
+    result = connected("import", "demo", "-o", "Lead", "-f", "Sales", "--budget", "75", "--dry-run")
+    assert result.exit_code == 0, result.output
+    # 75% of the daily 1,000 is a ceiling of 750 calls used; 701 are (the limits read).
+    assert (
+        "Budget: the org's usage may reach 75% of its daily API maximum of 1,000 (750 calls), "
+        "which leaves 49 for this import." in result.stdout
+    )
+    assert "API calls: 5 (3 already made to plan it) of 299 remaining today" in result.stdout
+    help_text = " ".join(connected("import", "--help").stdout.replace("\u2502", " ").split())
+    assert "of the org's daily API maximum" in help_text
+    assert "remaining daily" not in help_text

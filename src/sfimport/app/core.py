@@ -254,6 +254,8 @@ class Core:
     def _limits_usage(self, client: SalesforceClient) -> ApiUsage | None:
         try:
             limits = client.rest.limits()
+        except DailyLimitExceeded:
+            raise  # the allowance is used up: nothing can be planned
         except SfimportError:
             return None  # /limits needs View Setup and Configuration; it is optional
         daily = limits.get("DailyApiRequests")
@@ -300,9 +302,8 @@ class Core:
         """Refuse a plan whose API calls would cross its budget; nothing is started."""
         if not plan.within_budget:
             raise BudgetExceeded(
-                f"This run needs about {plan.api_calls_total:,} API calls, more than the "
-                f"{plan.budget_calls or 0:,} its budget ({plan.budget_percent:g}% of the daily "
-                f"{plan.api_max or 0:,}) leaves."
+                f"This run needs about {plan.api_calls_total:,} API calls; its budget "
+                f"({plan.budget_summary()}) is smaller."
             )
 
     def _prepare(

@@ -10,10 +10,12 @@ from typing import Any, cast
 from sfimport.app.core import Core
 from sfimport.app.values import _no_report
 from sfimport.errors import (
+    BudgetExceeded,
     ResourceNotFound,
     SfimportError,
     UsageError,
 )
+from sfimport.extract import budget
 from sfimport.extract.conceal import (
     default_concealed_columns,
     unknown_conceal_target,
@@ -34,7 +36,7 @@ from sfimport.extract.reports import (
 )
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.salesforce.client import SalesforceClient
+from sfimport.salesforce.client import ApiUsage, SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.salesforce.wire import ReportDescribe
 from sfimport.store.mydata import Dataset
@@ -60,6 +62,9 @@ class PlanningService(Core):
         client = self.client(spec.connection)
         start = start_of(spec.start_date) if spec.start_date else None
         self._check_conceal_targets(spec, after_planning=False)
+        # The limits first, in one call, so that planning never spends calls the budget lacks.
+        before = self._limits_usage(client) or client.usage
+        self._check_planning_budget(spec, before)
         planned: list[PlannedDataset] = []
         used: set[str] = set()
         for choice in spec.objects:
@@ -70,14 +75,35 @@ class PlanningService(Core):
         names = [p.name.lower() for p in planned]
         if len(set(names)) != len(names):
             raise UsageError("Two data sets of this import would have the same name.")
-        usage = client.usage or self._limits_usage(client)
+        extra = 1 + budget.REPORT_PLAN_EXTRA * len(spec.reports)  # the limits read, reports
+        if before is None:
+            # Usage was unknown before planning: judge by what is known now (planning included).
+            before, extra = client.usage, 0
         return assemble_plan(
             spec,
             planned,
-            usage,
+            before,
             default_budget_percent=self.settings.api_budget_percent,
             created_at=self._clock(),
             instance_url=client.instance_url,
+            planning_extra=extra,
+        )
+
+    def _check_planning_budget(self, spec: ImportSpec, usage: ApiUsage | None) -> None:
+        """Refuse before any describe or COUNT() when the calls planning needs would not fit
+        in what the budget leaves: planning would otherwise spend the org's last calls."""
+        percent = spec.budget_percent
+        if percent is None:
+            percent = self.settings.api_budget_percent
+        allowed = budget.budget_calls(usage, percent)
+        needed = budget.planning_calls(len(spec.objects), len(spec.reports))
+        if usage is None or allowed is None or needed <= allowed:
+            return
+        raise BudgetExceeded(
+            f"Planning this import needs {needed:,} API calls (a describe and a COUNT() per "
+            f"object, 3 per report) but its budget leaves {allowed:,}: the org has used "
+            f"{usage.used:,} of its {usage.max:,} daily calls and the budget lets usage reach "
+            f"{percent:g}% ({budget.ceiling_calls(usage.max, percent):,}). Nothing was read.",
         )
 
     def _plan_object(

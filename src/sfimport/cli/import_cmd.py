@@ -93,7 +93,9 @@ def import_data(
         typer.Option(
             "--budget",
             metavar="PERCENT",
-            help="Share of the org's remaining daily API allowance this import may use.",
+            help="API budget: the org's usage may reach at most PERCENT of the org's daily API "
+            "maximum while this import runs (default SFIMPORT_API_BUDGET_PERCENT, 80); "
+            "planning calls count too.",
         ),
     ] = None,
     spec_file: Annotated[
@@ -168,8 +170,8 @@ def import_data(
     if not plan.within_budget:
         # The Review's verdict, as the web app's Import button would refuse it: nothing starts.
         raise BudgetExceeded(
-            f"This import needs {plan.api_calls_total:,} API calls; its budget allows "
-            f"{plan.budget_calls or 0:,} of the {plan.api_remaining or 0:,} left today."
+            f"This import needs {plan.api_calls_total:,} API calls; its budget "
+            f"({plan.budget_summary()}) is smaller."
         )
     with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         result = workspace.run_import(plan, on_event=on_event)
@@ -268,7 +270,10 @@ def plan_json(plan: ImportPlan) -> dict[str, object]:
         "api_calls_total": plan.api_calls_total,
         "api_remaining": plan.api_remaining,
         "api_max": plan.api_max,
+        "api_calls_planning": plan.api_calls_planning,
+        "budget_percent": plan.budget_percent,
         "budget_calls": plan.budget_calls,
+        "budget": plan.budget_summary(),
         "within_budget": plan.within_budget,
         "notes": list(plan.notes),
     }
@@ -303,8 +308,9 @@ def print_review(state: CliState, plan: ImportPlan) -> None:
     allowance = (
         f" of {plan.api_remaining:,} remaining today" if plan.api_remaining is not None else ""
     )
-    budget = f" (budget {plan.budget_calls:,})" if plan.budget_calls is not None else ""
+    planning = f" ({plan.api_calls_planning:,} already made to plan it)"
     verdict = "within budget" if plan.within_budget else "OVER BUDGET"
-    say(state, f"API calls: {plan.api_calls_total:,}{allowance}{budget}: {verdict}.")
+    say(state, f"API calls: {plan.api_calls_total:,}{planning}{allowance}: {verdict}.")
+    say(state, f"Budget: {plan.budget_summary()}.")
     for note in plan.notes:
         say(state, f"Note: {note}")

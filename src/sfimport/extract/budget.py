@@ -58,8 +58,23 @@ def report_calls(expected_rows: int | None) -> int:
     return 1 + (1 if slices == 1 else 2 * slices)
 
 
+#: Calls made while planning, per object: describe and SELECT COUNT().
+PLAN_CALLS_PER_OBJECT = 2
+#: Calls made while planning, per report: find it in the report list, describe it, and a
+#: summary-only run for its row count. The describe is in :func:`report_calls` already.
+PLAN_CALLS_PER_REPORT = 3
+#: Report planning calls that :func:`report_calls` does not count (the list and the summary run).
+REPORT_PLAN_EXTRA = 2
+
+
+def planning_calls(objects: int, reports: int) -> int:
+    """The calls planning an import makes after reading the limits: see the constants above."""
+    return PLAN_CALLS_PER_OBJECT * objects + PLAN_CALLS_PER_REPORT * reports
+
+
 def budget_calls(usage: ApiUsage | None, percent: float) -> int | None:
-    """Calls an import may still use: ``percent`` of the daily max, minus what is used already."""
+    """Calls an import may still use: the budget is a ceiling of ``percent`` of the org's daily
+    maximum (not of what remains), so this is that ceiling minus what the org has used."""
     if usage is None:
         return None
     allowed = math.floor(usage.max * percent / 100.0)

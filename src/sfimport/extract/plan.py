@@ -70,6 +70,20 @@ class ImportPlan:
     created_at: datetime | None = None
     budget_percent: float = budget.DEFAULT_BUDGET_PERCENT
     instance_url: str | None = None
+    #: Calls already made to build this plan (limits, describe, COUNT...), in the total.
+    api_calls_planning: int = 0
+
+    def budget_summary(self) -> str:
+        """The budget in one phrase, the same on the Review page, in the CLI and in help:
+        a ceiling on the org's daily usage, as a share of its daily maximum."""
+        share = f"the org's usage may reach {self.budget_percent:g}% of its daily API maximum"
+        if self.api_max is None or self.budget_calls is None:
+            return f"{share} (its usage is not known yet)"
+        ceiling = budget.ceiling_calls(self.api_max, self.budget_percent)
+        return (
+            f"{share} of {self.api_max:,} ({ceiling:,} calls), which leaves "
+            f"{self.budget_calls:,} for this import"
+        )
 
     def dataset(self, name: str) -> PlannedDataset:
         for planned in self.datasets:
@@ -156,10 +170,14 @@ def assemble_plan(
     created_at: datetime | None = None,
     instance_url: str | None = None,
     extra_notes: Sequence[str] = (),
+    planning_extra: int = 0,
 ) -> ImportPlan:
-    """Total the API calls and hold them against the budget share of the daily allowance."""
+    """Total the API calls and hold them against the budget: the org's usage may reach
+    ``percent`` of its daily maximum. ``usage`` is what the org had used when planning began;
+    ``planning_extra`` counts planning calls the per-data-set figures leave out (the limits
+    read, the report list and summary runs), so every call this import makes is in the total."""
     percent = spec.budget_percent if spec.budget_percent is not None else default_budget_percent
-    total = sum(d.api_calls for d in datasets)
+    total = sum(d.api_calls for d in datasets) + planning_extra
     allowed = budget.budget_calls(usage, percent)
     notes = [d.note for d in datasets if d.note and d.kind == "object"]
     if any(d.kind == "report" for d in datasets) and spec.start_date is not None:
@@ -184,4 +202,7 @@ def assemble_plan(
         created_at=created_at,
         budget_percent=percent,
         instance_url=instance_url,
+        api_calls_planning=planning_extra
+        + budget.PLAN_CALLS_PER_OBJECT * sum(1 for d in datasets if d.kind == "object")
+        + 1 * sum(1 for d in datasets if d.kind == "report"),
     )

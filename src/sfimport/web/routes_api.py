@@ -57,7 +57,12 @@ class SpecBody(BaseModel):
     conceal: dict[str, list[str] | None] = Field(
         {}, description="Data set -> columns to conceal; null means the default personal columns."
     )
-    budget_percent: float | None = None
+    budget_percent: float | None = Field(
+        None,
+        description="API budget: the org's usage may reach at most this percent of its daily "
+        "API maximum while the import runs (planning calls count too); null means the "
+        "installation's default (SFIMPORT_API_BUDGET_PERCENT, 80).",
+    )
 
     def to_spec(self) -> ImportSpec:
         return ImportSpec(

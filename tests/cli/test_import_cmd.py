@@ -56,7 +56,11 @@ def test_dry_run_prints_the_review_and_imports_nothing(invoke: Invoke, fake: Fak
     assert "Review: from 'prod' into folder 'Salesforce'" in out
     assert "Lead\tobject\trest\t250\t3\tEmail, Phone\t3" in out
     assert "Lead.Photo skipped: binary content (base64) is not imported" in out
-    assert "API calls: 3 of 14,880 remaining today (budget 11,904): within budget." in out
+    assert "API calls: 3 of 14,880 remaining today: within budget." in out
+    assert (
+        "Budget: the org's usage may reach 80% of its daily API maximum of 15,000 (12,000 calls), "
+        "which leaves 11,904 for this import." in out
+    )
     assert "Dry run: nothing was imported." in out
 
 
@@ -208,9 +212,10 @@ def test_an_import_over_its_api_budget_starts_nothing_and_exits_1(invoke: Invoke
     result = invoke(["import", "prod", "-o", "Lead"], workspace=fake)
     assert result.exit_code == 1
     assert "OVER BUDGET" in result.stdout
-    assert "Error: This import needs 3 API calls; its budget allows 1 of the 2 left today." in (
+    assert "Error: This import needs 3 API calls; its budget (the org's usage may reach 80%" in (
         result.stderr
     )
+    assert "which leaves 1 for this import) is smaller." in " ".join(result.stderr.split())
     assert fake.imports == []
     dry = invoke(["import", "prod", "-o", "Lead", "--dry-run", "--json"], workspace=fake)
     assert dry.exit_code == 0

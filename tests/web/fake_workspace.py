@@ -126,6 +126,10 @@ class ImportPlan:
     budget_calls: int | None
     within_budget: bool
     notes: list[str]
+    api_calls_planning: int = 0
+
+    def budget_summary(self) -> str:
+        return f"the org's usage may reach 80% of its daily API maximum of {self.api_max}"
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,31 @@ def test_the_select_form_refuses_an_out_of_range_start_date(client: TestClient, 
     )
     assert response.status_code == 400
     assert "out of range" in response.text
+
+
+# --- the API budget, the same on the Review page and in the API ------------------------------
+
+
+def test_the_review_and_the_api_state_the_budget_the_same_way(
+    client: TestClient, demo: str
+) -> None:
+    spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
+    plan = client.post("/api/plans", json={**spec, "budget_percent": 50}).json()
+    assert plan["budget_percent"] == 50
+    assert plan["api_calls_planning"] == 3  # the limits read, describe, COUNT()
+    assert plan["budget_calls"] == 7500 - (15000 - plan["api_remaining"])
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["SpecBody"]
+    assert "daily API maximum" in schema["properties"]["budget_percent"]["description"]
+    client.post(
+        f"/import/{demo}/select",
+        data={
+            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "object": "Lead",
+            "shown_object": "Lead",
+            "folder": "__new__",
+            "new_folder": "Sales",
+        },
+    )
+    page = client.get(f"/import/{demo}/review").text
+    assert "Budget: the org&#39;s usage may reach 80% of its daily API maximum of 15,000" in page
+    assert "3 of them were already made to plan it" in page

@@ -308,7 +308,8 @@ def print_review(state: CliState, plan: ImportPlan) -> None:
     allowance = (
         f" of {plan.api_remaining:,} remaining today" if plan.api_remaining is not None else ""
     )
-    planning = f" ({plan.api_calls_planning:,} already made to plan it)"
+    made = plan.api_calls_planning
+    planning = f" ({made:,} already made to plan it)" if made else ""
     verdict = "within budget" if plan.within_budget else "OVER BUDGET"
     say(state, f"API calls: {plan.api_calls_total:,}{planning}{allowance}: {verdict}.")
     say(state, f"Budget: {plan.budget_summary()}.")

@@ -184,7 +184,7 @@ def oauth_callback(
         # connection page states what is missing and offers Try again.
         session.notify(
             f"Signed in to Salesforce as “{info.name}”, but this connection cannot import yet: "
-            f"{health.message}",
+            "Health below says what is missing and how to fix it.",
             "warning",
         )
         return see_other(f"/connections/{seg(info.name)}")
@@ -271,7 +271,14 @@ def _unhealthy(error: SfimportError, name: str) -> Health:
     else:
         state = "unreachable"
         fix = fix or Fix("Try again", f"/connections/{seg(name)}/test")
-    return Health(state, error.message, error.remedy, fix, kind=error.kind)
+    message = error.message
+    if isinstance(error, ApiDisabled):
+        # Salesforce's own words say "this Organization"; what the person fixes is the user.
+        message = (
+            "the Salesforce user has no API access (the API Enabled permission is off); "
+            f"Salesforce answered: {error.message}"
+        )
+    return Health(state, message, error.remedy, fix, kind=error.kind)
 
 
 def _exists(workspace: WorkspacePort, name: str) -> bool:

@@ -82,7 +82,7 @@ def test_a_user_without_api_access_gets_no_success_banner_and_try_again(
     workspace.missing_permissions = {"API Enabled"}
     page = client.get(connect(client)).text
     assert "Connected to Salesforce" not in page
-    assert "the Salesforce user has no API access" in page
+    assert "The Salesforce user has no API access" in page
     assert 'class="status no_api_access"' in page
     assert ">no API access<" in page
     assert '<button class="primary" type="submit">Try again</button>' in page

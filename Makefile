@@ -4,14 +4,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
+# The versions the suite was run with: every install step is constrained to them.
+CONSTRAINTS := constraints.txt
 
 .PHONY: demo test check bench browser
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[test,lint]'
 	@touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[bench]'
+	@touch $(BENCH_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/sfimport demo
@@ -23,7 +30,7 @@ test: $(STAMP) browser
 check: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" python benchmarks/run.py
 
 browser:

@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 from typer._click import Context as ClickContext
-from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from sfimport.cli.commands import LazyCommandGroup
 from sfimport.cli.context import CliState, state_of
@@ -35,7 +35,7 @@ class SfimportGroup(LazyCommandGroup):
             return super().parse_args(ctx, args)
         except NoArgsIsHelpError:
             raise  # bare `sfimport`: the help, as before
-        except typer.TyperException as error:
+        except ClickException as error:
             if getattr(error, "exit_code", 1) != ExitCode.USAGE:
                 raise
             report_error(
@@ -59,7 +59,7 @@ class SfimportGroup(LazyCommandGroup):
             raise typer.Exit(report_sfimport_error(state, error)) from None
         except (typer.Exit, typer.Abort):
             raise
-        except typer.TyperException as error:
+        except ClickException as error:
             if getattr(error, "exit_code", 1) != ExitCode.USAGE:
                 raise
             raise typer.Exit(_report_usage(state, ctx, error)) from None
@@ -84,7 +84,7 @@ class SfimportGroup(LazyCommandGroup):
             raise typer.Exit(ExitCode.FAILED) from None
 
 
-def _report_usage(state: CliState, ctx: ClickContext, error: typer.TyperException) -> int:
+def _report_usage(state: CliState, ctx: ClickContext, error: ClickException) -> int:
     command = ctx.invoked_subcommand or ""
     hint = f"Run 'sfimport {command} --help' to see the usage.".replace("  ", " ")
     report_error(state, "usage", error.format_message(), hint)

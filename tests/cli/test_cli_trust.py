@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.cli.context import CliState
 from sfimport.emulator import Org
+from sfimport.web import create_app
 from tests.cli.conftest import Run
 
 
@@ -128,3 +131,29 @@ def test_an_unknown_root_option_is_error_and_fix_or_json() -> None:
         }
     }
     assert err == ""
+
+
+def test_columns_have_one_shape_in_datasets_preview_sql_and_the_api(
+    imported: Run, workspace: Workspace
+) -> None:
+    listed = json.loads(imported("datasets", "--json").stdout)["datasets"]
+    columns = listed[0]["columns"]
+    assert columns and all(set(c) == {"name", "type"} for c in columns)
+    lead = json.loads(imported("preview", "Sales.Lead", "--limit", "1", "--json").stdout)
+    assert all(set(c) == {"name", "type"} for c in lead["columns"])
+    assert [c["name"] for c in lead["columns"]] == [c["name"] for c in columns]
+    query = 'SELECT "Id", "Company" FROM "Sales"."Lead" LIMIT 1'
+    sql = json.loads(imported("sql", query, "--json").stdout)
+    assert sql["columns"] == [c for c in lead["columns"] if c["name"] in ("Id", "Company")]
+
+    app = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        api_list = client.get("/api/datasets").json()
+        items = api_list["items"] if isinstance(api_list, dict) else api_list
+        assert items[0]["columns"] == columns
+        assert client.get("/api/datasets/Sales.Lead").json()["columns"] == columns
+        preview = client.get("/api/datasets/Sales.Lead/preview", params={"limit": 1}).json()
+        assert preview["columns"] == lead["columns"]
+        answer = client.post("/api/query", json={"sql": query, "limit": 1})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["columns"] == sql["columns"]

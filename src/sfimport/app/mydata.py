@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal, cast, overload
 
 from sfimport.app.core import Core
-from sfimport.app.values import DatasetInfo, PreviewResult, _preview
+from sfimport.app.values import Column, DatasetInfo, PreviewResult, _preview
 from sfimport.errors import (
     UsageError,
 )
@@ -80,7 +80,7 @@ class MyDataService(Core):
             schedule=schedules.get(qualified.lower()),
             start_date=dataset.start_date,
             incomplete_reason=dataset.incomplete_reason,
-            columns=tuple((c.name, c.type) for c in dataset.columns),
+            columns=tuple(Column(c.name, c.type) for c in dataset.columns),
             skipped=dataset.skipped,
             cursor_field=dataset.cursor_field,
         )

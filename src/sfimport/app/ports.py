@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, overload
 
-from sfimport.app.values import DatasetInfo, ObjectEntry, PreviewResult, RunResult
+from sfimport.app.values import Column, DatasetInfo, ObjectEntry, PreviewResult, RunResult
 from sfimport.extract.catalog import CatalogReport
 from sfimport.extract.conceal import concealment_reason, unknown_conceal_target
 from sfimport.extract.connections import Connected, DeletionResult, PendingAuthorization
@@ -31,6 +31,7 @@ from sfimport.store.runs import ErrorInfo, RunDatasetInfo, RunInfo, ScheduleInfo
 
 __all__ = [
     "CatalogReport",
+    "Column",
     "Connected",
     "Connection",
     "ConnectionStatus",
@@ -169,7 +170,7 @@ class DatasetView(Protocol):
 
 class PreviewView(Protocol):
     @property
-    def columns(self) -> Sequence[tuple[str, str]]: ...
+    def columns(self) -> Sequence[Column]: ...
     @property
     def rows(self) -> Sequence[Sequence[Any]]: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +49,20 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of a data set, a preview or a query: the one shape every output uses
+    (``{"name", "type"}`` in JSON, from the CLI and the API alike)."""
+
+    name: str
+    type: str
+
+    def __iter__(self) -> Iterator[str]:
+        # ``for name, type in columns`` (templates, scripts) keeps working.
+        yield self.name
+        yield self.type
+
+
+@dataclass(frozen=True)
 class DatasetInfo:
     id: str
     folder: str
@@ -64,14 +78,14 @@ class DatasetInfo:
     schedule: str | None
     start_date: date | None
     incomplete_reason: str | None
-    columns: tuple[tuple[str, str], ...] = ()
+    columns: tuple[Column, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     cursor_field: str | None = None
 
 
 @dataclass(frozen=True)
 class PreviewResult:
-    columns: tuple[tuple[str, str], ...]
+    columns: tuple[Column, ...]
     rows: list[tuple[Any, ...]]
     truncated: bool = False
 
@@ -89,6 +103,6 @@ def _no_report(ref: str) -> NotFound:
 
 
 def _preview(table: Any, *, truncated: bool) -> PreviewResult:
-    columns = tuple((field.name, str(field.type)) for field in table.schema)
+    columns = tuple(Column(field.name, str(field.type)) for field in table.schema)
     rows = [tuple(row.values()) for row in table.to_pylist()]
     return PreviewResult(columns=columns, rows=rows, truncated=truncated)

@@ -13,6 +13,7 @@ from sfimport.errors import UsageError
 from sfimport.extract.conceal import (
     Concealer,
     Shape,
+    concealment_reason,
     concealment_shapes,
     default_concealed_columns,
     sample,
@@ -198,3 +199,18 @@ def test_report_columns_named_by_label_conceal_like_their_object_fields() -> Non
         from_report = concealer.pseudonym("Ada", shape_of(label, "string"))
         from_object = concealer.pseudonym("Ada", shape_of(field, "string"))
         assert from_report == from_object
+
+
+def test_person_name_parts_each_get_a_fitting_sample_and_a_reason() -> None:
+    text = pa.string()
+    assert sample_of("FirstName", "string", text)[0] == "Jane"
+    assert sample_of("LastName", "string", text)[0] == "Doe"
+    assert sample_of("Last Name", "string", text)[0] == "Doe"  # a report column's label
+    assert sample_of("Name", "string", text)[0] == "Jane Doe"
+    first, last = sample_of("FirstName", "string", text), sample_of("LastName", "string", text)
+    assert first[1] != last[1]  # different inputs, different pseudonyms
+    assert concealment_reason("FirstName") == "a person's name"
+    assert concealment_reason("MobilePhone") == "a phone number"
+    assert concealment_reason("Email") == "an email address"
+    assert concealment_reason("MailingCity") == "part of a postal address"
+    assert concealment_reason("Description") == "free text that can mention people"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from fastapi.testclient import TestClient
@@ -259,3 +260,16 @@ def test_a_connection_schedule_is_saved_and_removed_on_the_connection_page(
     page = client.post("/connections/Sales org/schedule/remove", data={"csrf_token": token})
     assert "no longer refreshed on a schedule" in page.text
     assert workspace.schedules == {}
+
+
+def test_a_failed_run_has_one_outcome_and_one_primary_button_the_first_fix(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    run_id = failed_field_run(workspace, "Sales.Lead")
+    page = client.get(f"/runs/{run_id}").text
+    assert page.count('id="outcome"') == 1
+    assert "Refresh failed" in page
+    primary = re.findall(r'class="(?:button )?primary"[^>]*>([^<]+)<', page)
+    assert primary == ["Re-import fresh"], primary
+    assert '<a class="button" href="/mydata">Open My Data</a>' in page  # there, not primary

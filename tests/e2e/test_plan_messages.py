@@ -97,14 +97,18 @@ def test_planning_with_the_daily_allowance_used_up_starts_nothing_and_says_when_
     assert workspace.list_runs() == []
 
 
-def test_a_refresh_with_the_daily_allowance_used_up_starts_nothing(
+def test_a_refresh_with_the_daily_allowance_used_up_starts_nothing_but_is_recorded(
     workspace: Workspace, base_url: str
 ) -> None:
     assert workspace.run_import(workspace.build_plan(spec("Account"))).status == "complete"
-    runs = len(workspace.list_runs())
     exhaust_allowance(base_url)
     with pytest.raises(DailyLimitExceeded) as refused:
         workspace.refresh(["Sales.Account"])
     assert "nothing was started" in refused.value.message
     assert "try again after" in refused.value.remedy
-    assert len(workspace.list_runs()) == runs
+    # Every attempt is a run: this one failed before its first page, with the same words.
+    attempt, imported = workspace.list_runs()
+    assert imported.status == "complete"
+    assert (attempt.kind, attempt.status) == ("refresh", "failed")
+    assert attempt.error is not None and attempt.error.remedy == refused.value.remedy
+    assert [(d.name, d.rows, d.api_calls) for d in attempt.datasets] == [("Account", 0, 0)]

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sfimport.app.ports import FailedAttempt
 from sfimport.errors import AuthorizationDenied, NotFound, SfimportError, UsageError
 from sfimport.extract.spec import ImportSpec
 from sfimport.settings import Settings
@@ -200,6 +201,7 @@ class DatasetInfo:
     schedule: str | None
     start_date: date | None
     incomplete_reason: str | None = None
+    last_failure: FailedAttempt | None = None
 
 
 @dataclass(frozen=True)

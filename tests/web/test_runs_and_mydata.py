@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from fastapi.testclient import TestClient
 
+from sfimport.app.ports import ErrorInfo, FailedAttempt
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from tests.web.conftest import connect, csrf_of
 from tests.web.fake_workspace import NOW, FakeWorkspace, failed_field_run, interrupted_run
@@ -56,6 +57,31 @@ def test_my_data_lists_folders_rows_source_and_concealed_columns(client: TestCli
     assert 'class="spark"' in page  # rows over runs
     assert "2 concealed" in page  # Lead's concealed Name and Email, marked
     assert "complete" in page
+
+
+def test_my_data_shows_the_last_failure_beside_the_last_success(
+    client: TestClient, workspace: FakeWorkspace
+) -> None:
+    _import_lead(client)
+    failure = FailedAttempt(
+        run_id="20250301T120000-deadbeef",
+        at=NOW,
+        status="failed",
+        error=ErrorInfo(
+            kind="connection",
+            message="The Salesforce connection no longer works.",
+            remedy="Re-authorise the connection.",
+            actions=("reauthorize",),
+        ),
+    )
+    workspace.datasets["Sales.Lead"] = replace(
+        workspace.datasets["Sales.Lead"], last_failure=failure
+    )
+    for page in (client.get("/mydata").text, client.get("/mydata/Sales.Lead").text):
+        assert "complete" in page  # the last success...
+        assert "The Salesforce connection no longer works." in page  # ...and the failure
+        assert 'href="/runs/20250301T120000-deadbeef"' in page
+    assert "Re-authorise the connection." in client.get("/mydata/Sales.Lead").text
 
 
 def test_a_data_set_page_has_preview_types_controls_and_history(client: TestClient) -> None:

@@ -36,6 +36,7 @@ from sfimport.extract.connections import (
     ConnectionService,
 )
 from sfimport.extract.events import EventLog, Listener
+from sfimport.extract.outcomes import before_start
 from sfimport.extract.plan import (
     ImportPlan,
 )
@@ -46,7 +47,7 @@ from sfimport.salesforce.wire import SObjectDescribe
 from sfimport.settings import Settings
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.store.mydata import Dataset, MyData, new_run_id
-from sfimport.store.runs import RunLedger, ScheduleBook
+from sfimport.store.runs import ErrorInfo, RunLedger, ScheduleBook
 
 logger = redacting_logger(__name__)
 
@@ -307,15 +308,55 @@ class Core:
             )
 
     def _prepare(
-        self, plan: ImportPlan, kind: str, on_event: Listener | None
+        self, plan: ImportPlan, kind: str, on_event: Listener | None, trigger: str = "manual"
     ) -> tuple[Runner, str, EventLog, datetime]:
         runner = self._runner()
         run_id = new_run_id()
         log = EventLog(run_id, self._clock, [on_event] if on_event else [])
         with self._lock:
             self._logs[run_id] = log
-        started = runner.register(plan, run_id, kind=kind)
+        started = runner.register(plan, run_id, kind=kind, trigger=trigger)
         return runner, run_id, log, started
+
+    def _record_failed_attempt(
+        self, datasets: list[Dataset], kind: str, error: SfimportError, trigger: str
+    ) -> list[str]:
+        """Every attempt is a run: one that failed before its first page (while planning: a
+        revoked token, the API disabled, a permission gone) is recorded as a failed run per
+        connection and folder, with the error, its remedy and the actions the outcome table
+        offers; My Data shows it beside the data set's last success."""
+        outcome = before_start(error)
+        groups: dict[tuple[str, str], list[Dataset]] = {}
+        for dataset in datasets:
+            groups.setdefault((dataset.connection, dataset.folder), []).append(dataset)
+        run_ids = []
+        for (connection, folder), members in groups.items():
+            run_id = new_run_id()
+            info = ErrorInfo.from_error(error, actions=outcome.actions)
+            self._ledger.create(
+                run_id,
+                kind=kind,
+                connection=connection,
+                folder=folder,
+                spec_toml="",
+                datasets=[(d.name, d.kind, d.source, "", None) for d in members],
+                started_at=self._clock(),
+                trigger=trigger,
+            )
+            for dataset in members:
+                self._ledger.update_dataset(
+                    run_id, dataset.name, status=outcome.status.value, error=info
+                )
+            self._ledger.finish(run_id, "failed", error=info)
+            logger.warning(
+                "%s of %s.%s failed before it started: %s",
+                kind.capitalize(),
+                folder,
+                ", ".join(d.name for d in members),
+                error.message,
+            )
+            run_ids.append(run_id)
+        return run_ids
 
     def _dataset(self, name: str) -> Dataset:
         if "." in name:

@@ -7,9 +7,7 @@ from collections.abc import Callable
 
 from sfimport.app.planning import PlanningService
 from sfimport.app.values import RunResult
-from sfimport.errors import (
-    UsageError,
-)
+from sfimport.errors import NotFound, SfimportError, UsageError
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.plan import (
     ImportPlan,
@@ -36,10 +34,10 @@ class ImportsService(PlanningService):
         self._check_budget(plan)
         return self._start(plan, "import")
 
-    def _start(self, plan: ImportPlan, kind: str) -> str:
+    def _start(self, plan: ImportPlan, kind: str, trigger: str = "manual") -> str:
         if self._closing.is_set():
             raise UsageError("sfimport is shutting down; no run starts now.")
-        runner, run_id, log, started = self._prepare(plan, kind, None)
+        runner, run_id, log, started = self._prepare(plan, kind, None, trigger)
         thread = threading.Thread(
             target=runner.execute, args=(plan, run_id, log, started), name=f"run-{run_id}"
         )
@@ -64,7 +62,7 @@ class ImportsService(PlanningService):
         """Bring data sets up to date: changes since the last import for objects with a cursor,
         whole for reports and cursorless objects. One run per connection and folder; returns
         the last one. BudgetExceeded (nothing started) when a run would cross its budget."""
-        plans = self.plan_refreshes(datasets, all=all)
+        plans = self._plan_or_record(datasets, all=all, trigger="manual")
         for plan in plans:
             self._check_budget(plan)
         result: RunResult | None = None
@@ -76,8 +74,37 @@ class ImportsService(PlanningService):
 
     def start_refresh(self, datasets: list[str]) -> str:
         """Start refreshes in the background; returns the first run's id."""
-        plans = self.plan_refreshes(datasets, all=False)
+        plans = self._plan_or_record(datasets, all=False, trigger="manual")
         for plan in plans:
             self._check_budget(plan)
         run_ids = [self._start(plan, "refresh") for plan in plans]
         return run_ids[0]
+
+    def _plan_or_record(
+        self,
+        datasets: list[str] | None,
+        *,
+        all: bool,
+        trigger: str,
+        recorded: list[str] | None = None,
+    ) -> list[ImportPlan]:
+        """Plan refreshes; when planning fails for a reason other than bad input (a revoked
+        token, the API disabled, the daily limit), the attempt is recorded as a failed run of
+        the data sets before the error is raised."""
+        try:
+            return self.plan_refreshes(datasets, all=all)
+        except (UsageError, NotFound):
+            raise
+        except SfimportError as error:
+            try:
+                chosen = (
+                    self._mydata.list_datasets()
+                    if all
+                    else [self._dataset(name) for name in datasets or []]
+                )
+            except SfimportError:
+                raise error from None
+            run_ids = self._record_failed_attempt(chosen, "refresh", error, trigger)
+            if recorded is not None:
+                recorded.extend(run_ids)
+            raise

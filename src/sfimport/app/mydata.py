@@ -12,6 +12,7 @@ from sfimport.errors import (
 )
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.mydata import Dataset, QueryCancel
+from sfimport.store.runs import FailedAttempt
 
 logger = redacting_logger(__name__)
 
@@ -24,11 +25,12 @@ class MyDataService(Core):
 
     def list_datasets(self, folder: str | None = None) -> list[DatasetInfo]:
         schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
-        return [self._info(d, schedules) for d in self._mydata.list_datasets(folder)]
+        failures = self._ledger.last_failures()
+        return [self._info(d, schedules, failures) for d in self._mydata.list_datasets(folder)]
 
     def get_dataset(self, name: str) -> DatasetInfo:
         schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
-        return self._info(self._dataset(name), schedules)
+        return self._info(self._dataset(name), schedules, self._ledger.last_failures())
 
     def preview(self, name: str, limit: int = 100) -> PreviewResult:
         found = self._dataset(name)
@@ -63,8 +65,13 @@ class MyDataService(Core):
         self._schedules.remove(f"{found.folder}.{found.name}")
 
     @staticmethod
-    def _info(dataset: Dataset, schedules: dict[str, str]) -> DatasetInfo:
+    def _info(
+        dataset: Dataset,
+        schedules: dict[str, str],
+        failures: dict[tuple[str, str], FailedAttempt],
+    ) -> DatasetInfo:
         qualified = f"{dataset.folder}.{dataset.name}"
+        failure = failures.get((dataset.folder.lower(), dataset.name.lower()))
         return DatasetInfo(
             id=dataset.id,
             folder=dataset.folder,
@@ -83,4 +90,5 @@ class MyDataService(Core):
             columns=tuple(Column(c.name, c.type) for c in dataset.columns),
             skipped=dataset.skipped,
             cursor_field=dataset.cursor_field,
+            last_failure=failure,
         )

@@ -27,7 +27,7 @@ from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
 from sfimport.settings import Settings
 from sfimport.store.metadata import Connection, ConnectionStatus
 from sfimport.store.mydata import QueryCancel as QueryCancel  # re-exported for the web app
-from sfimport.store.runs import ErrorInfo, RunDatasetInfo, RunInfo, ScheduleInfo
+from sfimport.store.runs import ErrorInfo, FailedAttempt, RunDatasetInfo, RunInfo, ScheduleInfo
 
 __all__ = [
     "CatalogReport",
@@ -38,6 +38,7 @@ __all__ = [
     "DatasetInfo",
     "DeletionResult",
     "ErrorInfo",
+    "FailedAttempt",
     "FieldSpec",
     "ImportPlan",
     "ImportSpec",

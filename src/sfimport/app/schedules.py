@@ -44,15 +44,21 @@ class SchedulesService(ImportsService):
         return self._schedules.all()
 
     def run_due_schedules(self) -> list[str]:
-        """Start the refreshes whose schedule is due (called by the web app's scheduler loop).
+        """Start the refreshes whose schedule is due (the scheduler loop of `serve`, `demo`
+        and `sfimport scheduler`, and `sfimport refresh --due`). Each due schedule fires once
+        however many schedulers share the data folder.
 
         A refresh over its API budget does not start: it is recorded as a run waiting for the
-        limit, so the person sees it and it resumes by itself."""
+        limit, so the person sees it and it resumes by itself; one that cannot start (a revoked
+        token) is recorded as a failed run with its remedy. Returns the runs of both kinds."""
         now = self._clock()
         due = [s for s in self._schedules.all() if s.next_run_at <= now]
-        run_ids = []
+        run_ids: list[str] = []
         for schedule in due:
-            self._schedules.set(schedule.dataset, schedule.every, next_run(schedule.every, now))
+            if not self._schedules.fire(
+                schedule.dataset, schedule.next_run_at, next_run(schedule.every, now)
+            ):
+                continue  # another scheduler on this data folder fired it
             connection = connection_of(schedule.dataset)
             try:
                 if connection is not None:
@@ -65,11 +71,13 @@ class SchedulesService(ImportsService):
                     names = [schedule.dataset]
                 if not names:
                     continue
-                for plan in self.plan_refreshes(names):
+                plans = self._plan_or_record(names, all=False, trigger="schedule", recorded=run_ids)
+                for plan in plans:
                     run_ids.append(self._start_or_wait(plan))
             except NotFound:
                 self._schedules.remove(schedule.dataset)
             except SfimportError as error:
+                # Recorded as a failed run (with its remedy) by _plan_or_record.
                 logger.warning("Scheduled refresh of %s not started: %s", schedule.dataset, error)
         return run_ids
 
@@ -77,7 +85,7 @@ class SchedulesService(ImportsService):
         try:
             self._check_budget(plan)
         except BudgetExceeded as error:
-            runner, run_id, _, _ = self._prepare(plan, "refresh", None)
+            runner, run_id, _, _ = self._prepare(plan, "refresh", None, "schedule")
             runner.wait_for_budget(run_id, error)
             return run_id
-        return self._start(plan, "refresh")
+        return self._start(plan, "refresh", "schedule")

@@ -15,7 +15,7 @@ from sfimport.extract.catalog import (
     is_supported_object,
 )
 from sfimport.salesforce.client import SalesforceClient
-from sfimport.store.runs import RunInfo
+from sfimport.store.runs import FailedAttempt, RunInfo
 
 ClientFactory = Callable[[str], SalesforceClient]
 
@@ -81,6 +81,8 @@ class DatasetInfo:
     columns: tuple[Column, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     cursor_field: str | None = None
+    #: The latest attempt that did not complete it, when newer than the last success.
+    last_failure: FailedAttempt | None = None
 
 
 @dataclass(frozen=True)

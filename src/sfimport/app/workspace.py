@@ -17,6 +17,7 @@ from sfimport.app.values import (
     RunResult,
     is_unsupported_object,
 )
+from sfimport.store.runs import RunInfo
 
 __all__ = [
     "CLOSE_TIMEOUT_SECONDS",
@@ -32,3 +33,10 @@ __all__ = [
 
 class Workspace(ConnectionsService, CatalogService, RunsService, SchedulesService, MyDataService):
     """One data folder: connections, catalog, plans and imports, runs, schedules, My Data."""
+
+    def run_due(self) -> list[RunInfo]:
+        """One scheduler pass to its end (`sfimport refresh --due`, for cron or a systemd
+        timer): fire the due schedules, resume the runs whose time came, wait for them all.
+        Attempts that failed before starting are among the runs returned."""
+        run_ids = self.run_due_schedules() + self.resume_waiting_runs()
+        return [self.wait(run_id) for run_id in run_ids]

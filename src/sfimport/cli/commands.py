@@ -112,6 +112,11 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Act on a run stopped by a field that went away in Salesforce.",
     ),
     CommandEntry(
+        "scheduler",
+        f"{_CLI}.scheduler_cmd",
+        "Fire due schedules and resume due runs until stopped (Ctrl-C or SIGTERM).",
+    ),
+    CommandEntry(
         "db",
         f"{_CLI}.db_cmd",
         "Show or upgrade the data folder's schema versions (metadata database and My Data).",

@@ -27,7 +27,7 @@ from sfimport.cli.runs_cmd import print_run, run_json
 from sfimport.errors import UsageError
 
 if TYPE_CHECKING:
-    from sfimport.app.ports import PreviewResult
+    from sfimport.app.ports import DatasetInfo, PreviewResult
 
 DatasetName = Annotated[
     str, typer.Argument(metavar="DATASET", help="A data set, as Folder.Name or a unique Name.")
@@ -73,12 +73,25 @@ def datasets(
                 f"{d.row_count:,}",
                 ", ".join(d.concealed),
                 d.last_import_at,
-                d.status if not d.incomplete_reason else f"{d.status}: {d.incomplete_reason}",
+                _status(d),
             )
             for d in items
         ],
         empty="My Data is empty. Import something with 'sfimport import'.",
     )
+
+
+def _status(dataset: DatasetInfo) -> str:
+    """The data set's status, and its last failed attempt when newer than its last success."""
+    text = dataset.status
+    if dataset.incomplete_reason:
+        text = f"{text}: {dataset.incomplete_reason}"
+    failure = dataset.last_failure
+    if failure is not None:
+        why = failure.error.message if failure.error else failure.status
+        fix = f" Fix: {failure.error.remedy}" if failure.error and failure.error.remedy else ""
+        text = f"{text}; last attempt {failure.at:%Y-%m-%d %H:%M} UTC failed: {why}{fix}"
+    return text
 
 
 def preview(
@@ -191,10 +204,24 @@ def refresh(
         typer.Argument(metavar="[DATASET]...", help="Data sets to refresh."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Refresh every data set.")] = False,
+    due: Annotated[
+        bool,
+        typer.Option(
+            "--due",
+            help="One scheduler pass, for cron or a systemd timer: run the schedules that are "
+            "due and resume the runs whose time came, then exit (each schedule fires once even "
+            "with several schedulers).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Bring data sets up to date with Salesforce (only what changed since the last import)."""
     state = command_state(ctx, as_json)
+    if due:
+        if names or all_:
+            raise UsageError("--due runs what the schedules say: name no data set, no --all.")
+        _refresh_due(state)
+        return
     if bool(names) == all_:
         raise UsageError(
             "Name the data sets to refresh, or pass --all (not both).",
@@ -207,6 +234,19 @@ def refresh(
     else:
         print_run(state, result.run)
     raise typer.Exit(exit_code_for_status(result.status))
+
+
+def _refresh_due(state: CliState) -> None:
+    runs = state.workspace().run_due()
+    if state.json:
+        emit_json(state, {"runs": [run_json(run) for run in runs]})
+    elif not runs:
+        say(state, "Nothing is due.")
+    for run in runs if not state.json else ():
+        print_run(state, run)
+    codes = {exit_code_for_status(run.status) for run in runs}
+    failed, partial = exit_code_for_status("failed"), exit_code_for_status("partial")
+    raise typer.Exit(failed if failed in codes else partial if partial in codes else 0)
 
 
 def _format_from_suffix(path: Path) -> str:

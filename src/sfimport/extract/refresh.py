@@ -20,8 +20,8 @@ from sfimport.errors import FieldUnavailable
 from sfimport.extract import budget
 from sfimport.extract.conceal import default_concealed_columns
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
+from sfimport.extract.outcomes import FIELD_ERROR_ACTIONS
 from sfimport.extract.plan import PlannedDataset, choose_method, plan_object
-from sfimport.extract.runner import FIELD_ERROR_ACTIONS
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.mydata import Dataset

@@ -45,6 +45,7 @@ from sfimport.extract.conceal import Concealer, concealment_shapes
 from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.events import EventLog
 from sfimport.extract.objects import RestartRead, Tally, object_batches
+from sfimport.extract.outcomes import outcome_of
 from sfimport.extract.plan import ImportPlan, PlannedDataset
 from sfimport.extract.reports import ReportReader, report_schema
 from sfimport.extract.resume import Checkpoint, PageStaging, planned_to_json
@@ -59,7 +60,6 @@ from sfimport.store.staging import staging_directory
 logger = redacting_logger(__name__)
 
 #: Actions offered for a data set whose field went away since the last import.
-FIELD_ERROR_ACTIONS = ("reimport", "retry", "continue_without_field")
 #: Salesforce does not say when the rolling 24-hour allowance frees up: try again hourly.
 LIMIT_RETRY = timedelta(hours=1)
 #: A run interrupted by the network resumes by itself after this pause.
@@ -112,7 +112,9 @@ class Runner:
         #: Why runs stop when ``should_stop`` says so: a shutdown, or the person (Ctrl-C).
         self._stop_error = stop_error or _stopped
 
-    def register(self, plan: ImportPlan, run_id: str, *, kind: str = "import") -> datetime:
+    def register(
+        self, plan: ImportPlan, run_id: str, *, kind: str = "import", trigger: str = "manual"
+    ) -> datetime:
         """Record the run as running before any download starts; returns its start time,
         which is also the frozen upper bound of every incremental read of the run."""
         started = self._clock()
@@ -124,6 +126,7 @@ class Runner:
             spec_toml=plan.spec.to_toml(),
             datasets=[(d.name, d.kind, d.source, d.method, d.expected_rows) for d in plan.datasets],
             started_at=started,
+            trigger=trigger,
         )
         for planned in plan.datasets:
             upper = started.isoformat() if planned.mode == "incremental" else None
@@ -149,7 +152,7 @@ class Runner:
         try:
             client = self._client_for(plan.spec.connection)
         except SfimportError as error:
-            info = ErrorInfo.from_error(error, actions=("reauthorize", "resume"))
+            info = ErrorInfo.from_error(error, actions=outcome_of(error).actions)
             for planned in todo:
                 self._ledger.update_dataset(run_id, planned.name, status="interrupted", error=info)
                 events.emit(planned.name, "failed", message=error.message)
@@ -250,11 +253,11 @@ class Runner:
                 error: SfimportError = TransientError(
                     f"The query cursor of {planned.name} kept expiring."
                 )
-                return self._stop(run_id, planned, stager, tally, "interrupted", error, progress)
+                return self._stop(run_id, planned, stager, tally, error, progress)
             except RunStopped as stopped:
-                return self._stop(run_id, planned, stager, tally, "interrupted", stopped, progress)
+                return self._stop(run_id, planned, stager, tally, stopped, progress)
             except DailyLimitExceeded as limit:
-                return self._stop(run_id, planned, stager, tally, "waiting", limit, progress)
+                return self._stop(run_id, planned, stager, tally, limit, progress)
             except TransientError as transient:
                 stager.abandon_page()
                 if attempt < ATTEMPTS:
@@ -267,23 +270,19 @@ class Runner:
                     try:
                         self._sleep(2.0**attempt)
                     except RunStopped as stopped:
-                        return self._stop(
-                            run_id, planned, stager, tally, "interrupted", stopped, progress
-                        )
+                        return self._stop(run_id, planned, stager, tally, stopped, progress)
                     continue
-                return self._stop(
-                    run_id, planned, stager, tally, "interrupted", transient, progress
-                )
+                return self._stop(run_id, planned, stager, tally, transient, progress)
             except ConnectionFailed as dead:
                 if self._on_connection_failed is not None:
                     self._on_connection_failed(plan.spec.connection)
-                return self._stop(run_id, planned, stager, tally, "interrupted", dead, progress)
+                return self._stop(run_id, planned, stager, tally, dead, progress)
             except StoreBusy as busy:
                 # My Data stayed locked (another process publishing or exporting): the pages
                 # read so far are kept and the run resumes, without downloading them again.
-                return self._stop(run_id, planned, stager, tally, "interrupted", busy, progress)
+                return self._stop(run_id, planned, stager, tally, busy, progress)
             except SfimportError as failure:
-                return self._stop(run_id, planned, stager, tally, "failed", failure, progress)
+                return self._stop(run_id, planned, stager, tally, failure, progress)
             except Exception as bug:  # a bug must not leave the run "running" forever
                 logger.exception("Data set %s failed unexpectedly", planned.name)
                 info = ErrorInfo(
@@ -494,20 +493,12 @@ class Runner:
         planned: PlannedDataset,
         stager: PageStaging,
         tally: Tally,
-        status: str,
         error: SfimportError,
         progress: Callable[..., None],
     ) -> DatasetOutcome:
-        actions: tuple[str, ...] = ()
-        if error.kind == "field_unavailable":
-            actions = FIELD_ERROR_ACTIONS
-        elif isinstance(error, ConnectionFailed):
-            actions = ("reauthorize", "resume")
-        elif status == "interrupted":
-            actions = ("resume",)
-        elif error.kind == "api_disabled":
-            actions = ("retry",)
-        info = ErrorInfo.from_error(error, dataset=planned.name, actions=actions)
+        outcome = outcome_of(error)
+        status = outcome.status.value
+        info = ErrorInfo.from_error(error, dataset=planned.name, actions=outcome.actions)
         if status in RESUMABLE:
             stager.abandon_page()
         else:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -162,6 +163,18 @@ class RunInfo:
     error: ErrorInfo | None
     connection: str = ""
     folder: str = ""
+    #: What started it: "manual" or "schedule" (None: a run of the first release).
+    trigger: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """The latest attempt on a data set that did not complete, for My Data's "last failure"."""
+
+    run_id: str
+    at: datetime
+    status: str
+    error: ErrorInfo | None
 
 
 #: Runs executing in this process right now (a run of this pid not listed here was abandoned).
@@ -180,6 +193,16 @@ def _alive(pid: int | None, run_id: str | None = None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _owner() -> str:
+    """This process, as a lease owner: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _rowcount(result: object) -> int:
+    count = getattr(result, "rowcount", -1)
+    return int(count) if isinstance(count, int) else -1
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -216,8 +239,10 @@ class RunLedger:
         spec_toml: str,
         datasets: Sequence[tuple[str, str, str, str, int | None]],
         started_at: datetime,
+        trigger: str = "manual",
     ) -> None:
-        """Record a new running run; ``datasets`` are (name, kind, source, method, expected)."""
+        """Record a new running run; ``datasets`` are (name, kind, source, method, expected);
+        ``trigger`` says what started it ("manual", "schedule")."""
         EXECUTING.add(run_id)
         with self._lock, Session(self._engine) as session, session.begin():
             session.add(
@@ -230,6 +255,7 @@ class RunLedger:
                     spec_toml=spec_toml,
                     started_at=started_at,
                     pid=os.getpid(),
+                    trigger=trigger,
                 )
             )
             session.flush()
@@ -386,16 +412,26 @@ class RunLedger:
             due = [r for r in rows if (_aware(r.resume_at) or now) <= now]
             return [self._info(session, row) for row in due]
 
-    def claim(self, run_id: str) -> bool:
-        """Take a stopped run for resuming; False when another process took it first."""
+    def claim(self, run_id: str, owner: str | None = None) -> bool:
+        """Take a stopped run for resuming; False when another process took it first.
+
+        One conditional UPDATE: of several processes claiming the same run, exactly one
+        changes the row (the others' WHERE no longer matches), so exactly one resumes it."""
         with self._lock, Session(self._engine) as session, session.begin():
-            row = session.get(RunRow, run_id)
-            if row is None or row.status == "running" or row.status == "complete":
+            taken = session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status.not_in(("running", "complete")))
+                .values(
+                    status="running",
+                    finished_at=None,
+                    resume_at=None,
+                    pid=os.getpid(),
+                    lease_owner=owner or _owner(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if _rowcount(taken) != 1:
                 return False
-            row.status = "running"
-            row.finished_at = None
-            row.resume_at = None
-            row.pid = os.getpid()
             EXECUTING.add(run_id)
             return True
 
@@ -416,6 +452,35 @@ class RunLedger:
                 .limit(1)
             )
             return session.scalars(query).first() is not None
+
+    def last_failures(self) -> dict[tuple[str, str], FailedAttempt]:
+        """Per data set ("folder", "name", lower case) whose latest attempt did not complete it
+        (failed, interrupted or waiting), that attempt; data sets whose latest attempt
+        completed are left out."""
+        stopped = ("failed", "interrupted", "waiting")
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(RunRow.folder, RunDatasetRow.name, RunRow.id, RunRow.started_at)
+                .add_columns(RunDatasetRow.status, RunDatasetRow.error_json)
+                .join(RunDatasetRow, RunRow.id == RunDatasetRow.run_id)
+                .where(RunDatasetRow.status.in_((*stopped, "complete")))
+                .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+            ).all()
+        seen: set[tuple[str, str]] = set()
+        found: dict[tuple[str, str], FailedAttempt] = {}
+        for folder, name, run_id, started, status, error_json in rows:
+            key = (folder.lower(), name.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            if status in stopped:
+                found[key] = FailedAttempt(
+                    run_id=run_id,
+                    at=_aware(started) or started,
+                    status=status,
+                    error=ErrorInfo.from_json(error_json),
+                )
+        return found
 
     def last_spec_toml(self, folder: str, dataset: str) -> str | None:
         """The spec of the latest run that completed ``dataset`` in ``folder``."""
@@ -467,6 +532,7 @@ class RunLedger:
             error=ErrorInfo.from_json(row.error_json),
             connection=row.connection,
             folder=row.folder,
+            trigger=row.trigger,
         )
 
 
@@ -500,6 +566,19 @@ class ScheduleBook:
                 ScheduleInfo(r.dataset, r.every, _aware(r.next_run_at) or r.next_run_at)
                 for r in rows
             ]
+
+    def fire(self, dataset: str, seen: datetime, next_run_at: datetime) -> bool:
+        """Move a due schedule on to its next time, if it still says ``seen``: True for the one
+        caller that moved it (and so runs it), False for every other scheduler that saw it due
+        at the same moment (one conditional UPDATE; nobody reads, decides, then writes)."""
+        with Session(self._engine) as session, session.begin():
+            moved = session.execute(
+                update(ScheduleRow)
+                .where(ScheduleRow.dataset == dataset, ScheduleRow.next_run_at == seen)
+                .values(next_run_at=next_run_at)
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(moved) == 1
 
     def remove(self, dataset: str) -> None:
         with Session(self._engine) as session, session.begin():

@@ -301,6 +301,22 @@ class FakeWorkspace:
         self.connections[name] = info
         return Authorized(info, reauthorized=reauthorize)
 
+    def connect_with_refresh_token(
+        self,
+        name: str,
+        refresh_token: str,
+        *,
+        sandbox: bool = False,
+        login_url: str | None = None,
+        reauthorize: bool = False,
+    ) -> Authorized:
+        if refresh_token != SECRET_TOKEN:
+            raise AuthorizationDenied("Salesforce refused the refresh token (invalid_grant).")
+        state = self.begin_authorization(
+            name, sandbox=sandbox, login_url=login_url, reauthorize=reauthorize
+        ).state
+        return self.complete_authorization(state=state, code="from-refresh-token")
+
     def list_connections(self) -> list[ConnectionInfo]:
         return list(self.connections.values())
 

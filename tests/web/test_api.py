@@ -39,7 +39,7 @@ def test_a_script_can_plan_start_and_follow_an_import(
     assert plan["datasets"][0]["concealed"] == ["Name", "Email"]
     run_id = client.post("/api/runs", json=spec).json()["run_id"]
     assert client.get(f"/api/runs/{run_id}").json()["status"] == "complete"
-    names = [d["qualified"] for d in client.get("/api/datasets").json()]
+    names = [d["qualified"] for d in client.get("/api/datasets").json()["items"]]
     assert names == ["Sales.Lead"]
     preview = client.get("/api/datasets/Sales.Lead/preview").json()
     assert preview["columns"][0] == ["Id", "VARCHAR"]

@@ -136,7 +136,13 @@ def create_app(
         # Browsers ask for /favicon.ico whatever the page links; the same icon, as SVG.
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
-    @app.get("/healthz", tags=["meta"], summary="Health check")
+    @app.get(
+        "/healthz",
+        tags=["meta"],
+        summary="Health check",
+        response_model=None,
+        responses={200: {"model": routes_api.Health, "description": "OK"}},
+    )
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 

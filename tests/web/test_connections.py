@@ -63,7 +63,8 @@ def test_after_allow_the_connection_page_shows_the_permission_check(
     assert "missing 1 permission" in page
     assert "importing reports" in page  # what the missing permission blocks
     assert '<button class="primary" type="submit">Try again</button>' in page
-    assert "/select" not in page.split('id="connection-actions"')[1].split("</div>")[0]
+    # Objects stay importable without Run Reports: Select data is offered, not as the primary.
+    assert 'class="button" href="/import/Sales%20org/select">Select data without it<' in page
 
 
 def test_after_allow_with_every_permission_the_wizard_goes_on_to_select_data(
@@ -86,6 +87,7 @@ def test_a_user_without_api_access_gets_no_success_banner_and_try_again(
     assert 'class="status no_api_access"' in page
     assert ">no API access<" in page
     assert '<button class="primary" type="submit">Try again</button>' in page
+    assert "/select" not in page.split('id="connection-actions"')[1].split("</div>")[0]
     # Try again re-checks: once the permission is given, the page says the connection works.
     workspace.missing_permissions = set()
     token = csrf_of(client, "/connections/Sales org")

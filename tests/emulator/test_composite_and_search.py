@@ -166,3 +166,26 @@ def test_an_unknown_child_relationship_is_invalid_type(http: Http, admin_token: 
     status, code, message = error_of(answer)
     assert (status, code) == (400, "INVALID_TYPE")
     assert "Didn't understand relationship 'Nopes'" in message
+
+
+def test_includes_and_excludes_on_a_multipicklist(http: Http, admin_token: str) -> None:
+    rows = http.query("SELECT Id, Tags__c FROM Project__c", admin_token).json()["records"]
+    tags = {r["Id"]: set((r["Tags__c"] or "").split(";")) - {""} for r in rows}
+
+    def ids(where: str) -> set[str]:
+        soql = f"SELECT Id FROM Project__c WHERE {where}"
+        answer = http.query(soql, admin_token)
+        assert answer.status_code == 200, answer.text
+        return {r["Id"] for r in answer.json()["records"]}
+
+    either = {i for i, t in tags.items() if "Analytics" in t or "Training" in t}
+    both = {i for i, t in tags.items() if {"Analytics", "Migration"} <= t}
+    assert either and ids("Tags__c INCLUDES ('Analytics', 'Training')") == either
+    assert ids("Tags__c includes ('Analytics;Migration')") == both
+    assert ids("Tags__c EXCLUDES ('Analytics')") == {
+        i for i, t in tags.items() if "Analytics" not in t
+    }
+    status, code, _ = error_of(
+        http.query("SELECT Id FROM Project__c WHERE Name INCLUDES ('x')", admin_token)
+    )
+    assert (status, code) == (400, "INVALID_FIELD")

@@ -3,6 +3,7 @@ expressions, sort, slice, and render only the rows of the page being answered.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from sfimport.emulator.soql import (
     Comparison,
     Condition,
     FieldPath,
+    Includes,
     InList,
     Like,
     Literal,
@@ -330,6 +332,30 @@ class _Compiler:
             if spec.type not in TEXT_TYPES:
                 raise _type_error(self.query, condition.field, spec)
             return pc.match_like(expression, condition.pattern, ignore_case=True)
+        if isinstance(condition, Includes):
+            expression, spec = self.ref(condition.field)
+            if spec.type != "multipicklist":
+                raise SalesforceApiError(
+                    400,
+                    "INVALID_FIELD",
+                    f"INCLUDES and EXCLUDES operators are only valid on multipicklist fields: "
+                    f"{condition.field.text}",
+                )
+            matched: pc.Expression | None = None
+            for group in condition.values:
+                every: pc.Expression | None = None
+                for part in (p.strip() for p in group.split(";") if p.strip()):
+                    pattern = f"(^|;){re.escape(part)}(;|$)"
+                    found = pc.match_substring_regex(expression, pattern=pattern, ignore_case=True)
+                    every = found if every is None else every & found
+                if every is not None:
+                    matched = every if matched is None else matched | every
+            if matched is None:
+                return pc.scalar(condition.excluded)
+            if condition.excluded:
+                # EXCLUDES keeps records whose multipicklist is empty.
+                return ~pc.coalesce(matched, pa.scalar(False)) | expression.is_null()
+            return pc.coalesce(matched, pa.scalar(False))
         if isinstance(condition, InList):
             expression, spec = self.ref(condition.field)
             values = [_scalar(self.query, condition.field, spec, v) for v in condition.values]

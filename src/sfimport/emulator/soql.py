@@ -90,6 +90,15 @@ class InList:
 
 
 @dataclass(frozen=True)
+class Includes:
+    """`field INCLUDES ('a;b', 'c')`: a multipicklist holding a and b, or c (EXCLUDES: not)."""
+
+    field: FieldPath
+    values: tuple[str, ...]
+    excluded: bool
+
+
+@dataclass(frozen=True)
 class Like:
     field: FieldPath
     pattern: str
@@ -106,7 +115,7 @@ class Not:
     item: Condition
 
 
-Condition = Comparison | InList | Like | BoolOp | Not
+Condition = Comparison | InList | Includes | Like | BoolOp | Not
 
 
 @dataclass(frozen=True)
@@ -440,6 +449,17 @@ class _Parser:
             if literal.kind != "string":
                 raise self.fail(self.tokens[self.index - 1])
             return Like(path, str(literal.value))
+        for word in ("INCLUDES", "EXCLUDES"):
+            if self.keyword(word):
+                self.expect_punct("(")
+                groups = [self.literal()]
+                while self.current.text == ",":
+                    self.index += 1
+                    groups.append(self.literal())
+                self.expect_punct(")")
+                if any(group.kind != "string" for group in groups):
+                    raise self.fail(self.tokens[self.index - 1])
+                return Includes(path, tuple(str(g.value) for g in groups), word == "EXCLUDES")
         negated = False
         if self.keyword("NOT"):
             negated = True

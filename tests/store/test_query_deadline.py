@@ -50,3 +50,29 @@ def test_a_query_cancelled_before_it_starts_never_runs(tmp_path: Path) -> None:
 def test_a_quick_query_is_not_affected_by_its_deadline(tmp_path: Path) -> None:
     result = MyData(tmp_path / "mydata.duckdb").query("SELECT 42 AS n", timeout=5)
     assert result.table.to_pylist() == [{"n": 42}]
+
+
+def test_a_publish_waits_out_a_running_query_instead_of_failing(tmp_path: Path) -> None:
+    from tests.store.conftest import publication, rows, stage
+
+    mydata = MyData.for_data_dir(tmp_path, busy_timeout=30.0)
+    mydata.create_folder("Sales")
+    outcome: list[BaseException] = []
+
+    def slow_query() -> None:
+        try:
+            mydata.query(CROSS_JOIN, timeout=2)
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=slow_query)
+    worker.start()
+    time.sleep(0.5)  # the query holds My Data now
+    staged = stage(mydata, [rows(("1", "Acme", 10, 1))])
+    dataset = mydata.publish(staged, publication())
+    worker.join(30)
+    assert dataset.row_count == 1
+    assert [type(e) for e in outcome] == [QueryTimeout]
+    assert mydata.query('SELECT count(*) AS n FROM "Sales"."Account"').table.to_pylist() == [
+        {"n": 1}
+    ]

@@ -3,6 +3,8 @@ each imported only when it runs."""
 
 from __future__ import annotations
 
+import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ from sfimport import __version__
 from sfimport.cli.context import configure_logging, state_of
 from sfimport.cli.edge import SfimportGroup
 from sfimport.cli.output import EXIT_CODES_HELP
+from sfimport.errors import UsageError
 
 app = typer.Typer(
     name="sfimport",
@@ -19,7 +22,7 @@ app = typer.Typer(
     help="Import Salesforce objects and reports into My Data, an embedded analytics workspace.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -47,8 +50,32 @@ def _root(
         typer.Option("--json", help="Print nothing but JSON on stdout (also a per-command flag)."),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")
+        bool,
+        typer.Option("--debug", help="Show the traceback of unexpected errors (and debug logs)."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only errors (and what --json asks for): no progress."
+        ),
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Show what the engine does on stderr: -v its progress notes, -vv everything.",
+        ),
+    ] = 0,
+    log_level: Annotated[
+        LogLevel | None,
+        typer.Option(
+            "--log-level",
+            case_sensitive=False,
+            help="Show the engine's log lines of this level and above on stderr.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -63,7 +90,31 @@ def _root(
         state.home = home
     state.json = state.json or as_json
     state.debug = state.debug or debug
-    configure_logging(state.debug)
+    if quiet and (verbose or log_level is not None):
+        raise UsageError(
+            "--quiet cannot be combined with --verbose or --log-level.",
+            remedy="Choose one: -q for errors only, -v or --log-level for more.",
+        )
+    state.quiet = state.quiet or quiet
+    configure_logging(_log_level(state.debug, verbose, log_level))
+
+
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+def _log_level(debug: bool, verbose: int, chosen: LogLevel | None) -> int | None:
+    """The level of engine log lines shown on stderr; None shows none (the default)."""
+    if chosen is not None:
+        return int(getattr(logging, chosen.value.upper()))
+    if debug or verbose >= 2:
+        return logging.DEBUG
+    if verbose == 1:
+        return logging.INFO
+    return None
 
 
 def main() -> None:

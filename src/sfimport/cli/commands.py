@@ -132,6 +132,11 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Start the web app on the built-in demo org and print its URL and demo logins.",
     ),
     CommandEntry(
+        "completion",
+        f"{_CLI}.completion_cmd",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
+    CommandEntry(
         "emulator",
         f"{_CLI}.emulator_cmd",
         "Serve a Salesforce-compatible org (OAuth, REST, SOQL, Bulk 2.0, Reports) locally.",

@@ -53,6 +53,8 @@ class CliState:
     owns_workspace: bool = True
     json: bool = False
     debug: bool = False
+    #: -q: only errors (and JSON) are printed; no review, progress or run table.
+    quiet: bool = False
     home: Path | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
     _out: Console | None = field(default=None, repr=False)
@@ -139,17 +141,19 @@ def _check_home(home: Path) -> None:
 _LOG_HANDLER: logging.Handler | None = None
 
 
-def configure_logging(debug: bool) -> None:
-    """Engine logs stay quiet (Python would print warnings and their tracebacks to stderr);
-    ``--debug`` shows them on stderr. The handler is replaced, never stacked, per invocation."""
+def configure_logging(level: int | None) -> None:
+    """Engine logs stay quiet by default (Python would print warnings and their tracebacks to
+    stderr); -v, -vv, --log-level or --debug show them on stderr from ``level`` up. The handler
+    is replaced, never stacked, per invocation."""
     global _LOG_HANDLER
     logger = logging.getLogger("sfimport")
     if _LOG_HANDLER is not None:
         logger.removeHandler(_LOG_HANDLER)
-    if debug:
+    if level is not None:
         _LOG_HANDLER = logging.StreamHandler()
         _LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.setLevel(logging.DEBUG)
+        _LOG_HANDLER.setLevel(level)
+        logger.setLevel(level)
     else:
         _LOG_HANDLER = logging.NullHandler()
     logger.addHandler(_LOG_HANDLER)

@@ -165,7 +165,7 @@ def import_data(
             print_review(state, plan)
             say(state, "Dry run: nothing was imported.")
         return
-    if not state.json:
+    if not state.json and not state.quiet:
         print_review(state, plan)
     if not plan.within_budget:
         # The Review's verdict, as the web app's Import button would refuse it: nothing starts.

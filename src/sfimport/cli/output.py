@@ -178,8 +178,8 @@ def print_pairs(state: CliState, pairs: Sequence[tuple[str, object]]) -> None:
 
 
 def say(state: CliState, text: str) -> None:
-    """A plain line of text for a person (skipped in JSON mode)."""
-    if not state.json:
+    """A plain line of text for a person (skipped in JSON mode and with -q)."""
+    if not state.json and not state.quiet:
         state.out.print(text, markup=False, highlight=False)
 
 

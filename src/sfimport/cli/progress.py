@@ -177,7 +177,7 @@ class RichProgress:
 @contextmanager
 def progress_listener(state: CliState) -> Iterator[Callable[[ProgressEventLike], None] | None]:
     """The ``on_event`` callback for a run in this invocation's output mode."""
-    if state.json:
+    if state.json or state.quiet:
         yield None
         return
     if not state.is_terminal:

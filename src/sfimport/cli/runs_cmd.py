@@ -217,6 +217,16 @@ def _quoted(text: str) -> str:
 def print_run(state: CliState, run: RunInfo) -> None:
     """A finished run: a row per data set, its status, any error with its remedy, and the
     commands that act on it."""
+    if not state.quiet:
+        _print_datasets(state, run)
+    status = _STATUS_TEXT.get(run.status, run.status)
+    if run.status == "waiting_for_limit" and run.resume_at is not None:
+        status += f" (resumes at {run.resume_at.isoformat(timespec='minutes')})"
+    say(state, f"Run {run.id}: {status}.")
+    _print_error(state, run)
+
+
+def _print_datasets(state: CliState, run: RunInfo) -> None:
     print_table(
         state,
         ["Data set", "Status", "Rows", "Expected", "Added", "Updated", "Removed", "API calls"],
@@ -241,10 +251,10 @@ def print_run(state: CliState, run: RunInfo) -> None:
             say(state, f"  {d.name} is incomplete: {d.incomplete_reason}")
         elif d.status == "interrupted" and d.error is not None:
             say(state, f"  {d.name} was interrupted: {d.error.message}")
-    status = _STATUS_TEXT.get(run.status, run.status)
-    if run.status == "waiting_for_limit" and run.resume_at is not None:
-        status += f" (resumes at {run.resume_at.isoformat(timespec='minutes')})"
-    say(state, f"Run {run.id}: {status}.")
+
+
+def _print_error(state: CliState, run: RunInfo) -> None:
+    """The run's error and the commands that act on it, on stderr (also with -q)."""
     if run.error is not None:
         where = f"{run.error.dataset}: " if run.error.dataset else ""
         state.err.print(f"Error: {where}{run.error.message}", markup=False, highlight=False)

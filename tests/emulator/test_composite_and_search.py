@@ -189,3 +189,22 @@ def test_includes_and_excludes_on_a_multipicklist(http: Http, admin_token: str) 
         http.query("SELECT Id FROM Project__c WHERE Name INCLUDES ('x')", admin_token)
     )
     assert (status, code) == (400, "INVALID_FIELD")
+
+
+def test_a_semi_join_selects_parents_by_their_children(http: Http, admin_token: str) -> None:
+    cases = http.query("SELECT AccountId FROM Case WHERE AccountId != null", admin_token).json()
+    live = {r["Id"] for r in http.query("SELECT Id FROM Account", admin_token).json()["records"]}
+    assert cases["done"] and len(live) < 2000  # one page each
+    # Cases of deleted accounts point at rows the outer query does not see.
+    with_cases = {r["AccountId"] for r in cases["records"]} & live
+    assert with_cases
+    semi = http.query(
+        "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Case)", admin_token
+    ).json()
+    assert {r["Id"] for r in semi["records"]} == with_cases
+    anti = http.query(
+        "SELECT Id FROM Account WHERE Id NOT IN (SELECT AccountId FROM Case)", admin_token
+    ).json()
+    everyone = http.query("SELECT COUNT() FROM Account", admin_token).json()["totalSize"]
+    assert anti["totalSize"] == everyone - len(with_cases)
+    assert not with_cases & {r["Id"] for r in anti["records"]}

@@ -27,6 +27,7 @@ from sfimport.emulator.soql import (
     Literal,
     Not,
     Query,
+    parse,
     relative_range,
     soql_error,
 )
@@ -356,6 +357,22 @@ class _Compiler:
                 # EXCLUDES keeps records whose multipicklist is empty.
                 return ~pc.coalesce(matched, pa.scalar(False)) | expression.is_null()
             return pc.coalesce(matched, pa.scalar(False))
+        if isinstance(condition, InList) and condition.subquery is not None:
+            expression, spec = self.ref(condition.field)
+            inner_plan = plan(self.scope, parse(condition.subquery))
+            rows = execute(self.scope, inner_plan, False)
+            (selected,) = inner_plan.selected
+            found = column(self.scope, inner_plan.sobject.name, rows, selected.hops, selected.field)
+            value_set = pa.array(sorted({v for v in found.to_pylist() if v is not None}))
+            if len(value_set) == 0:
+                value_set = pa.array([], type=pa.string())
+            value_set = value_set.cast(pa.string())
+            if spec.type in TEXT_TYPES:
+                value_set = pc.utf8_lower(value_set)
+            member = pc.is_in(_comparable(spec, expression), value_set=value_set)
+            if condition.negated:
+                return ~pc.coalesce(member, pa.scalar(False)) | expression.is_null()
+            return pc.coalesce(member, pa.scalar(False))
         if isinstance(condition, InList):
             expression, spec = self.ref(condition.field)
             values = [_scalar(self.query, condition.field, spec, v) for v in condition.values]

@@ -87,6 +87,8 @@ class InList:
     field: FieldPath
     values: tuple[Literal, ...]
     negated: bool
+    # A semi-join (`Id IN (SELECT AccountId FROM Contact)`): the inner SOQL instead of values.
+    subquery: str | None = None
 
 
 @dataclass(frozen=True)
@@ -467,6 +469,26 @@ class _Parser:
                 raise self.fail()
         if self.keyword("IN"):
             self.expect_punct("(")
+            if self.current.upper == "SELECT" and not self.inner:
+                start = self.index
+                depth = 1
+                while True:
+                    token = self.current
+                    if token.kind == "eof":
+                        raise self.fail(token)
+                    if token.kind == "punct":
+                        depth += {"(": 1, ")": -1}.get(token.text, 0)
+                    if depth == 0:
+                        break
+                    self.index += 1
+                text = self.soql[self.tokens[start].position : self.current.position]
+                self.index += 1
+                inner = _Parser(text)
+                inner.inner = True
+                selected = inner.parse()
+                if len(selected.fields) != 1 or selected.aggregates or selected.subqueries:
+                    raise self.fail(self.tokens[start])
+                return InList(path, (), negated, text)
             values = [self.literal()]
             while self.current.text == ",":
                 self.index += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -274,6 +275,44 @@ def test_expired_session_is_refreshed_once_and_the_request_resent(
     assert org.seen == [f"Bearer {ACCESS_TOKEN}", f"Bearer {NEW_ACCESS}", f"Bearer {NEW_ACCESS}"]
     # The stored tokens keep the refresh token, which the refresh grant did not repeat.
     assert [(t.access_token, t.refresh_token) for t in stored] == [(NEW_ACCESS, REFRESH_TOKEN)]
+
+
+def test_tokens_another_process_stored_are_used_before_refreshing(
+    make_client: ClientFactory,
+) -> None:
+    """A re-authorisation (or a refresh) in another process left new tokens in the store: a
+    401 with the old access token re-sends with the stored one, and refreshes nothing."""
+    refreshed_with: list[str] = []
+
+    def refresher(refresh_token: str) -> TokenSet:
+        refreshed_with.append(refresh_token)
+        return TokenSet.from_wire(token_body("never-used"))  # type: ignore[arg-type]
+
+    stored = replace(make_tokens(), access_token=NEW_ACCESS, refresh_token="5AepStoredRefresh")
+    org = Org(valid=NEW_ACCESS)
+    auth = SalesforceAuth(make_tokens(), refresher, reload=lambda: stored)
+    client = make_client(org, auth=auth)
+    assert client.rest.count("SELECT COUNT() FROM Account") == 5
+    assert refreshed_with == []
+    assert org.seen == [f"Bearer {ACCESS_TOKEN}", f"Bearer {NEW_ACCESS}"]
+    assert auth.tokens.refresh_token == "5AepStoredRefresh"
+
+
+def test_a_stale_stored_token_falls_back_to_refreshing_with_the_stored_refresh_token(
+    make_client: ClientFactory,
+) -> None:
+    refreshed_with: list[str] = []
+
+    def refresher(refresh_token: str) -> TokenSet:
+        refreshed_with.append(refresh_token)
+        return TokenSet.from_wire(token_body(NEW_ACCESS))  # type: ignore[arg-type]
+
+    stored = replace(make_tokens(), access_token="00Dstale!expired", refresh_token="5AepStored")
+    org = Org(valid=NEW_ACCESS)
+    auth = SalesforceAuth(make_tokens(), refresher, reload=lambda: stored)
+    assert make_client(org, auth=auth).rest.count("SELECT COUNT() FROM Account") == 5
+    assert refreshed_with == ["5AepStored"]  # one refresh, with the newest refresh token
+    assert org.seen[-1] == f"Bearer {NEW_ACCESS}"
 
 
 def test_a_rotated_refresh_token_is_kept(make_client: ClientFactory) -> None:

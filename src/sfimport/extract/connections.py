@@ -528,7 +528,20 @@ class ConnectionService:
                     name, access_token=fresh.access_token, refresh_token=fresh.refresh_token
                 )
 
-        return SalesforceAuth(tokens, refresher, on_refresh=on_refresh)
+        def reload() -> TokenSet | None:
+            # The grant as stored now (another process may have refreshed or re-authorised).
+            if not store.exists(name):
+                return None
+            connection = store.get(name)
+            stored = store.tokens(name)
+            return replace(
+                tokens,
+                access_token=stored.access_token,
+                refresh_token=stored.refresh_token,
+                instance_url=connection.instance_url,
+            )
+
+        return SalesforceAuth(tokens, refresher, on_refresh=on_refresh, reload=reload)
 
     def _client(self, name: str, auth: SalesforceAuth) -> SalesforceClient:
         # The client shares this service's HTTP pool; closing the client leaves it open.

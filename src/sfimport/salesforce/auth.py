@@ -317,6 +317,11 @@ class SalesforceAuth(httpx2.Auth):
     Thread-safe: when several threads meet the expired token at once, one refreshes and the
     others re-send with the token it obtained. ``on_refresh`` receives every new
     :class:`TokenSet` so the caller can store it.
+
+    ``reload`` returns the tokens as stored now: another process may have refreshed them or
+    the person re-authorised the connection since this client was built. On a 401 the stored
+    tokens are tried first, and a refresh uses the stored refresh token, so every process
+    follows the newest grant on its next call.
     """
 
     def __init__(
@@ -325,10 +330,12 @@ class SalesforceAuth(httpx2.Auth):
         refresher: Callable[[str], TokenSet] | None,
         *,
         on_refresh: Callable[[TokenSet], None] | None = None,
+        reload: Callable[[], TokenSet | None] | None = None,
     ) -> None:
         self._tokens = tokens
         self._refresher = refresher
         self._on_refresh = on_refresh
+        self._reload = reload
         self._lock = threading.Lock()
         remember_secret(tokens.access_token)
         remember_secret(tokens.refresh_token)
@@ -350,14 +357,33 @@ class SalesforceAuth(httpx2.Auth):
         response.read()
         if not is_invalid_session(response.status_code, response.content):
             return
-        fresh = self._refresh_after(sent_with)
-        request.headers["Authorization"] = f"Bearer {fresh.access_token}"
-        yield request
+        # At most twice: with the tokens another process stored, then with one refresh.
+        for _ in range(2):
+            fresh, refreshed = self._refresh_after(sent_with)
+            sent_with = fresh.access_token
+            request.headers["Authorization"] = f"Bearer {sent_with}"
+            response = yield request
+            if refreshed or response.status_code != 401:
+                return
+            response.read()
+            if not is_invalid_session(response.status_code, response.content):
+                return
 
-    def _refresh_after(self, stale_access_token: str) -> TokenSet:
+    def _refresh_after(self, stale_access_token: str) -> tuple[TokenSet, bool]:
+        """Tokens to re-send with, and whether they come from a refresh made here."""
         with self._lock:
             if self._tokens.access_token != stale_access_token:
-                return self._tokens  # another thread refreshed already
+                return self._tokens, False  # another thread refreshed already
+            stored = self._reload() if self._reload is not None else None
+            if stored is not None and stored.access_token != stale_access_token:
+                # Another process refreshed or re-authorised since: use its tokens.
+                remember_secret(stored.access_token)
+                remember_secret(stored.refresh_token)
+                self._tokens = stored
+                logger.info("Tokens changed in the store; using them")
+                return stored, False
+            if stored is not None and stored.refresh_token:
+                self._tokens = replace(self._tokens, refresh_token=stored.refresh_token)
             refresh_token = self._tokens.refresh_token
             if self._refresher is None or not refresh_token:
                 raise ConnectionFailed(
@@ -372,4 +398,4 @@ class SalesforceAuth(httpx2.Auth):
         logger.info("Session expired; access token refreshed")
         if self._on_refresh is not None:
             self._on_refresh(fresh)
-        return fresh
+        return fresh, True

@@ -236,3 +236,36 @@ def test_the_budget_is_a_share_of_the_daily_maximum_everywhere(
     help_text = " ".join(connected("import", "--help").stdout.replace("\u2502", " ").split())
     assert "of the org's daily API maximum" in help_text
     assert "remaining daily" not in help_text
+
+
+# --- default concealment from field metadata ------------------------------------------------
+
+
+def test_default_concealment_follows_the_orgs_classification_and_dates_of_birth(
+    connected: Run, org: Org
+) -> None:
+    result = connected(
+        "import", "demo", "-o", "Contact", "-r", "All Contacts", "-f", "Sales",
+        "--conceal", "Contact", "--conceal", "All Contacts", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    count = connected(
+        "sql",
+        'SELECT count(*) FILTER (WHERE "Birthdate" IS NOT NULL) AS birth, '
+        "count(*) FILTER (WHERE \"Title\" LIKE 'Concealed %') AS title, "
+        'count(*) FILTER (WHERE "Department" IS NOT NULL) AS department, count(*) AS n '
+        'FROM "Sales"."Contact"',
+        "--json",
+    )
+    assert count.exit_code == 0, count.output
+    row = json.loads(count.stdout)["rows"][0]
+    truth = [r for r in org.tables["Contact"].to_pylist() if not r.get("IsDeleted")]
+    births = sum(1 for r in truth if r.get("Birthdate") is not None)
+    titles = sum(1 for r in truth if r.get("Title"))
+    assert births > 0 and titles > 0
+    # Birthdate (a date of birth, and Restricted in the org) and Title (Confidential, GDPR in
+    # the org's classification) are concealed; Department (Internal) stays as it is.
+    assert row[0] == 0 and row[1] == titles and row[2] > 0 and row[3] == len(truth)
+    report = connected("sql", 'SELECT count("Birthdate") FROM "Sales"."All Contacts"', "--json")
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["rows"][0][0] == 0

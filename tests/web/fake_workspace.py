@@ -378,6 +378,9 @@ class FakeWorkspace:
     def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
         return PERSONAL.get(dataset, [])
 
+    def default_concealment_reasons(self, connection: str, dataset: str) -> dict[str, str]:
+        return {c: "personal data" for c in PERSONAL.get(dataset, [])}
+
     def conceal_sample(
         self, connection: str, dataset: str, columns: list[str] | None = None, rows: int = 3
     ) -> list[dict[str, str]]:

@@ -3,6 +3,7 @@ hosts outside Salesforce and malformed URLs are refused with a 400, never a redi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,3 +175,29 @@ def test_the_review_and_the_api_state_the_budget_the_same_way(
     page = client.get(f"/import/{demo}/review").text
     assert "Budget: the org&#39;s usage may reach 80% of its daily API maximum of 15,000" in page
     assert "3 of them were already made to plan it" in page
+
+
+# --- why each column is concealed by default -------------------------------------------------
+
+
+def test_the_obfuscate_page_says_why_each_column_is_concealed(
+    client: TestClient, workspace: Workspace, demo: str
+) -> None:
+    client.post(
+        f"/import/{demo}/select",
+        data={
+            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "object": "Contact",
+            "shown_object": "Contact",
+            "folder": "__new__",
+            "new_folder": "Sales",
+        },
+    )
+    page = client.get(f"/import/{demo}/obfuscate").text
+    rows = dict(re.findall(r"<tr><td><code>(\w+)</code></td><td>([^<]*)</td>", page))
+    assert rows["Birthdate"] == "the org classifies it Restricted / PII, GDPR"
+    assert rows["Title"] == "the org classifies it Confidential / GDPR"
+    assert rows["MailingCity"] == "a part of an address"
+    assert "Department" not in rows and "Id" not in rows
+    reasons = workspace.default_concealment_reasons(demo, "Contact")
+    assert list(reasons) == list(rows)

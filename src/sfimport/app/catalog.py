@@ -16,7 +16,8 @@ from sfimport.extract.catalog import (
     load_catalog,
 )
 from sfimport.extract.conceal import (
-    default_concealed_columns,
+    concealment_reason,
+    default_concealment,
     sample_rows,
 )
 from sfimport.extract.reports import (
@@ -61,6 +62,11 @@ class CatalogService(Core):
     def default_concealed_columns(self, connection: str, dataset: str) -> list[str]:
         return list(self._concealable(connection, dataset)[1])
 
+    def default_concealment_reasons(self, connection: str, dataset: str) -> dict[str, str]:
+        """Column -> why it is concealed by default: the org's classification of the field
+        (FieldDefinition), else its type or name (email, phone, date of birth...)."""
+        return dict(self._concealable(connection, dataset)[1])
+
     def conceal_sample(
         self,
         connection: str,
@@ -79,9 +85,9 @@ class CatalogService(Core):
 
     def _concealable(
         self, connection: str, dataset: str
-    ) -> tuple[list[tuple[str, str, pa.DataType]], tuple[str, ...]]:
+    ) -> tuple[list[tuple[str, str, pa.DataType]], dict[str, str]]:
         """A data set's columns as (name, Salesforce type, Arrow type), and those concealed
-        by default. A report's columns are its labels, typed from its describe."""
+        by default with why. A report's columns are its labels, typed from its describe."""
         report = self._find_report(connection, dataset, required=False)
         if report is not None:
             try:
@@ -91,7 +97,10 @@ class CatalogService(Core):
             described = report_columns(describe)
             schema = report_schema(described)
             typed = [(f.name, field_sf_type(f), f.type) for f in schema]
-            return typed, default_concealed_report_columns(described)
+            defaults = default_concealed_report_columns(described)
+            return typed, {c: concealment_reason(c) for c in defaults}
         selection = select_fields(self.list_fields(connection, dataset))
         typed = [(f.name, f.sf_type, f.arrow_type) for f in selection.fields]
-        return typed, default_concealed_columns(selection.fields, dataset)
+        client = self.client(connection)
+        classified = self._classifications(client, dataset)
+        return typed, default_concealment(selection.fields, dataset, classified)

@@ -30,7 +30,10 @@ from sfimport.extract.catalog import (
     unsupported_object_error,
 )
 from sfimport.extract.conceal import (
+    Classification,
     Concealer,
+    classification_soql,
+    classifications_from,
 )
 from sfimport.extract.connections import (
     ConnectionService,
@@ -251,6 +254,23 @@ class Core:
                 "as those made a day earlier age out: try again after "
                 f"{retry_at:%Y-%m-%d %H:%M} UTC, or ask Salesforce for a higher limit.",
             ) from error
+
+    @staticmethod
+    def _classifications(client: SalesforceClient, sobject: str) -> dict[str, Classification]:
+        """The org's data classification of an object's fields (one query of FieldDefinition);
+        empty when the org or the user cannot give it (concealment then follows field types)."""
+        try:
+            records = [
+                r
+                for page in client.rest.query(classification_soql(sobject))
+                for r in page["records"]
+            ]
+        except DailyLimitExceeded:
+            raise
+        except SfimportError as error:
+            logger.info("No field classification for %s: %s", sobject, error)
+            return {}
+        return classifications_from(records)
 
     def _limits_usage(self, client: SalesforceClient) -> ApiUsage | None:
         try:

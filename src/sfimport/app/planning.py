@@ -75,7 +75,8 @@ class PlanningService(Core):
         names = [p.name.lower() for p in planned]
         if len(set(names)) != len(names):
             raise UsageError("Two data sets of this import would have the same name.")
-        extra = 1 + budget.REPORT_PLAN_EXTRA * len(spec.reports)  # the limits read, reports
+        # The limits read, the report lists and summary runs, the classification queries.
+        extra = 1 + budget.REPORT_PLAN_EXTRA * len(spec.reports) + _classified(spec)
         if before is None:
             # Usage was unknown before planning: judge by what is known now (planning included).
             before, extra = client.usage, 0
@@ -96,12 +97,13 @@ class PlanningService(Core):
         if percent is None:
             percent = self.settings.api_budget_percent
         allowed = budget.budget_calls(usage, percent)
-        needed = budget.planning_calls(len(spec.objects), len(spec.reports))
+        needed = budget.planning_calls(len(spec.objects), len(spec.reports)) + _classified(spec)
         if usage is None or allowed is None or needed <= allowed:
             return
         raise BudgetExceeded(
             f"Planning this import needs {needed:,} API calls (a describe and a COUNT() per "
-            f"object, 3 per report) but its budget leaves {allowed:,}: the org has used "
+            f"object, the field classification of each concealed by default, 3 per report) "
+            f"but its budget leaves {allowed:,}: the org has used "
             f"{usage.used:,} of its {usage.max:,} daily calls and the budget lets usage reach "
             f"{percent:g}% ({budget.ceiling_calls(usage.max, percent):,}). Nothing was read.",
         )
@@ -124,7 +126,9 @@ class PlanningService(Core):
         concealed = self._concealed_for(
             spec,
             (choice.name, name),
-            lambda: default_concealed_columns(selection.fields, name),
+            lambda: default_concealed_columns(
+                selection.fields, name, self._classifications(client, name)
+            ),
             used,
         )
         known = set(selection.names)
@@ -320,3 +324,8 @@ class PlanningService(Core):
             reports=(dataset.source,),
             conceal={dataset.source: tuple(dataset.concealed)} if dataset.concealed else {},
         )
+
+
+def _classified(spec: ImportSpec) -> int:
+    """Objects concealed by default: planning reads their field classification (one call)."""
+    return sum(1 for c in spec.objects if c.name in spec.conceal and spec.conceal[c.name] is None)

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sfimport.emulator import field_definitions
 from sfimport.emulator.catalog import PERMISSION_NAMES
 from sfimport.emulator.errors import OAuthError, SalesforceApiError, invalid_session, not_found
 from sfimport.emulator.generate import empty_table
@@ -430,6 +431,8 @@ class Org:
         """Run SOQL and answer its first page (opening a cursor when more pages remain)."""
         if soql is None or not soql.strip():
             raise SalesforceApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        if field_definitions.is_field_definition_query(soql):
+            return self._field_definitions(user, soql, version)
         scope = self.scope(user)
         planned = plan(scope, parse(soql))
         indices = execute(scope, planned, include_deleted)
@@ -440,6 +443,15 @@ class Org:
             return {"totalSize": 1, "done": True, "records": [record]}
         cursor = Cursor(user.id, planned, indices, batch_size, self.clock.now())
         return self._page(user, cursor, None, 0, version)
+
+    def _field_definitions(self, user: User, soql: str, version: str) -> dict[str, Any]:
+        """FieldDefinition rows, with data classification, of one object the user can see."""
+        match = re.search(r"=\s*'(\w+)'", soql)
+        spec = self.visible_object(user, match.group(1)) if match else None
+        fields = [] if spec is None else [(f.name, f.type) for f in self.visible_fields(user, spec)]
+        name = spec.name if spec is not None else ""
+        answer: dict[str, Any] = field_definitions.answer(soql, fields, name, version)
+        return answer
 
     def query_more(self, user: User, locator: str, version: str) -> dict[str, Any]:
         """The page of an open cursor named by `<locator>-<offset>` from nextRecordsUrl."""

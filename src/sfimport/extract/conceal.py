@@ -19,6 +19,7 @@ import enum
 import hashlib
 import hmac
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -115,29 +116,130 @@ def _address_part(name: str) -> tuple[bool, Shape | None]:
     return False, None
 
 
-def is_personal(field: FieldSpec, sobject: str) -> bool:
-    """True when a field holds personal data and is concealed by default."""
+@dataclass(frozen=True)
+class Classification:
+    """A field's data classification in the org (``FieldDefinition``): its
+    ``SecurityClassification`` and its ``ComplianceGroup`` values (PII, GDPR, CCPA...)."""
+
+    level: str | None = None
+    groups: tuple[str, ...] = ()
+
+    @property
+    def sensitive(self) -> bool:
+        return bool(self.groups) or (self.level or "") in SENSITIVE_LEVELS
+
+    def describe(self) -> str:
+        parts = [p for p in (self.level, ", ".join(self.groups)) if p]
+        return f"the org classifies it {' / '.join(parts)}"
+
+
+#: Security classifications that conceal a field by default (Public and Internal do not).
+SENSITIVE_LEVELS = frozenset({"Confidential", "Restricted", "MissionCritical"})
+#: Field names (lower-cased, without __c) that hold a date of birth.
+_BIRTH_DATE_NAMES = frozenset({"birthdate", "dateofbirth", "birth_date", "date_of_birth", "dob"})
+_REASON_BY_TYPE: Mapping[str, str] = {
+    "email": "an email address",
+    "phone": "a phone number",
+    "url": "a web address",
+    "textarea": "free text",
+    "encryptedstring": "encrypted text",
+}
+
+
+def _is_birth_date(field: FieldSpec) -> bool:
+    name = field.name.lower().removesuffix("__c").removesuffix("__pc")
+    return name in _BIRTH_DATE_NAMES or ("birth" in name and field.sf_type in ("date", "datetime"))
+
+
+def field_concealment_reason(
+    field: FieldSpec, sobject: str, classification: Classification | None = None
+) -> str | None:
+    """Why a field is concealed by default (a phrase for a person), or None when it is not.
+
+    The org's own classification wins (Confidential, Restricted or MissionCritical, or any
+    compliance group), then the field's type and name: emails, phones, web addresses, free
+    text, encrypted text, person names, address parts and dates of birth. Ids and references
+    are never concealed, so data sets still join.
+    """
     if field.sf_type in _NEVER_CONCEALED_TYPES:
-        return False
-    if field.sf_type in _SHAPE_BY_TYPE:
-        return True
+        return None
+    if classification is not None and classification.sensitive:
+        return classification.describe()
+    if field.sf_type in _REASON_BY_TYPE:
+        return _REASON_BY_TYPE[field.sf_type]
     if field.name in _PERSON_NAME_FIELDS or field.extra_type_info == "personname":
-        return True
+        return "a person's name"
     if field.name == "Name" and sobject in PERSON_OBJECTS:
-        return True
+        return "a person's name"
+    if _is_birth_date(field):
+        return "a date of birth"
     if field.compound_field_name:
         is_part, _ = _address_part(field.name)
-        return is_part
-    return False
+        return "a part of an address" if is_part else None
+    return None
 
 
-def default_concealed_columns(fields: Sequence[FieldSpec], sobject: str) -> tuple[str, ...]:
+def is_personal(
+    field: FieldSpec, sobject: str, classification: Classification | None = None
+) -> bool:
+    """True when a field holds personal data and is concealed by default."""
+    return field_concealment_reason(field, sobject, classification) is not None
+
+
+def default_concealment(
+    fields: Sequence[FieldSpec],
+    sobject: str,
+    classifications: Mapping[str, Classification] | None = None,
+) -> dict[str, str]:
+    """Column -> why it is concealed by default, in field order (see
+
+    :func:`field_concealment_reason`)."""
+    found: dict[str, str] = {}
+    for f in fields:
+        reason = field_concealment_reason(f, sobject, (classifications or {}).get(f.name))
+        if reason is not None:
+            found[f.name] = reason
+    return found
+
+
+def default_concealed_columns(
+    fields: Sequence[FieldSpec],
+    sobject: str,
+    classifications: Mapping[str, Classification] | None = None,
+) -> tuple[str, ...]:
     """The columns concealed when a person conceals a data set without picking columns.
 
-    Personal data by field type and name: person names, emails, phones, URLs, address parts,
-    free text and encrypted strings. Ids and references are never concealed.
+    Personal data by the org's classification, field type and name: person names, emails,
+    phones, URLs, address parts, dates of birth, free text and encrypted strings. Ids and
+    references are never concealed.
     """
-    return tuple(f.name for f in fields if is_personal(f, sobject))
+    return tuple(default_concealment(fields, sobject, classifications))
+
+
+def classification_soql(sobject: str) -> str:
+    """The query of an object's field classifications (one API call)."""
+    return (
+        "SELECT QualifiedApiName, SecurityClassification, ComplianceGroup FROM FieldDefinition "
+        f"WHERE EntityDefinition.QualifiedApiName = '{sobject}'"
+    )
+
+
+def classifications_from(records: Sequence[Mapping[str, object]]) -> dict[str, Classification]:
+    """Field name -> classification, from FieldDefinition records (unclassified ones left out)."""
+    found: dict[str, Classification] = {}
+    for record in records:
+        name = record.get("QualifiedApiName")
+        level = record.get("SecurityClassification")
+        groups = record.get("ComplianceGroup")
+        if not isinstance(name, str):
+            continue
+        parsed = Classification(
+            level=level if isinstance(level, str) and level else None,
+            groups=tuple(g for g in str(groups or "").split(";") if g.strip()),
+        )
+        if parsed.level or parsed.groups:
+            found[name] = parsed
+    return found
 
 
 def shape_of(name: str, sf_type: str) -> Shape:
@@ -345,6 +447,8 @@ def concealment_reason(column: object) -> str:
         return _REASONS[Shape.URL]
     if lowered.endswith(("latitude", "longitude")):
         return "a location"
+    if "birth" in lowered:
+        return "a date of birth"
     if lowered.endswith(("description", "comments", "notes")):
         return _REASONS[Shape.TEXT]
     return _REASONS[shape_of(name, "")]

@@ -85,11 +85,14 @@ def report_schema(columns: Sequence[ReportColumn]) -> pa.Schema:
 
 
 def default_concealed_report_columns(columns: Sequence[ReportColumn]) -> tuple[str, ...]:
-    """Personal data in a report: emails, phones, URLs, free text, and person-name labels."""
+    """Personal data in a report: emails, phones, URLs, free text, person-name labels and
+    dates of birth."""
     return tuple(
         c.label
         for c in columns
         if c.data_type in _TEXT_TYPES_CONCEALED
+        or "birth" in c.name.lower()
+        or "birth" in c.label.lower()
         or (
             _ARROW_TYPES.get(c.data_type) is None
             and any(word in c.label.lower() for word in _PERSON_LABEL_WORDS)

@@ -205,7 +205,8 @@ def obfuscate_data(
         return see_other(f"/import/{seg(info.name)}/select")
     previews = []
     for name in state.datasets:
-        columns = list(workspace.default_concealed_columns(info.name, name))
+        reasons = workspace.default_concealment_reasons(info.name, name)
+        columns = list(reasons)
         sample: Sequence[Any] = []
         sample_error: SfimportError | None = None
         if columns:
@@ -219,6 +220,7 @@ def obfuscate_data(
             {
                 "name": name,
                 "columns": columns,
+                "reasons": reasons,
                 "sample": _sample_rows(sample),
                 "sample_error": sample_error,
             }

@@ -253,7 +253,9 @@ def test_daily_limit_mid_run_waits_keeps_what_completed_and_resumes_after_the_re
 
 
 def test_a_run_over_its_budget_starts_nothing(live: LiveOrg, workspace: Workspace) -> None:
-    live.control("limits", {"max": 1000, "remaining": 201})
+    # 796 of 1,000 used once the limits are read: the 80% budget leaves 4 calls, enough to
+    # plan (describe, COUNT()) but not to import.
+    live.control("limits", {"max": 1000, "remaining": 205})
     spec = ImportSpec(
         connection="demo", folder="Sales", objects=(ObjectChoice("Contact"),), budget_percent=80
     )
@@ -261,6 +263,12 @@ def test_a_run_over_its_budget_starts_nothing(live: LiveOrg, workspace: Workspac
     assert not plan.within_budget
     with pytest.raises(BudgetExceeded):
         workspace.run_import(plan)
+    # With no call left in the budget, planning itself is refused before describe or COUNT().
+    live.control("limits", {"max": 1000, "remaining": 201})
+    used = live.control("clock", {"advance_seconds": 0})["api_requests"]["used"]
+    with pytest.raises(BudgetExceeded, match="Planning this import needs 2 API calls"):
+        workspace.build_plan(spec)
+    assert live.control("clock", {"advance_seconds": 0})["api_requests"]["used"] == used + 1
 
 
 @pytest.mark.parametrize("live", [TWO_PAGES], indirect=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx2
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,7 +22,9 @@ from schemathesis.specs.openapi.checks import (
 
 from sfimport.app.workspace import Workspace
 from sfimport.settings import Settings
+from sfimport.store.mydata import MyData
 from sfimport.web import create_app
+from tests.store.conftest import publication, rows, stage
 
 
 def _salesforce_refuses(request: httpx2.Request) -> httpx2.Response:
@@ -45,11 +48,17 @@ def test_the_api_keeps_its_contract(tmp_path: Path) -> None:
     config = Settings(
         home=tmp_path, client_id="3MVG9-test", client_secret="s", web_hosts="testserver"
     )
+    # One data set in My Data, so lists, previews and queries answer real rows to check.
+    mydata = MyData.for_data_dir(tmp_path)
+    mydata.publish(stage(mydata, [rows(("1", "Acme", 10, 1))]), publication())
     workspace = Workspace(
         config, transport=httpx2.MockTransport(_salesforce_refuses), sleep=lambda s: None
     )
     try:
         app = create_app(config, workspace=workspace, scheduler_interval=None)
+        # Not entered: the app's shutdown would stop the query gate for the rest of the test.
+        listed = TestClient(app, base_url="http://testserver").get("/api/datasets").json()["items"]
+        assert [(d["folder"], d["name"]) for d in listed] == [("Sales", "Account")]
         api = schemathesis.openapi.from_asgi("/openapi.json", app)
         operations = [result.ok() for result in api.get_all_operations()]
         assert len(operations) > 25

@@ -150,7 +150,10 @@ def configure_logging(level: int | None) -> None:
     if _LOG_HANDLER is not None:
         logger.removeHandler(_LOG_HANDLER)
     if level is not None:
-        _LOG_HANDLER = logging.StreamHandler()
+        # Imported only when logs are shown: `--help` stays light.
+        from sfimport.app.logs import redacting_handler
+
+        _LOG_HANDLER = redacting_handler(logging.StreamHandler())
         _LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         _LOG_HANDLER.setLevel(level)
         logger.setLevel(level)

@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import traceback
+from collections import OrderedDict
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -23,15 +24,28 @@ _TOKEN_SHAPES = re.compile(
 # Tokens shorter than this are not registered: replacing short strings would mangle text.
 _MIN_SECRET_LENGTH = 8
 
+#: A long-running process (serve, scheduler) meets a new access token every session: the
+#: registry keeps the most recent ones only, so its memory stays bounded. Older tokens are
+#: expired by then, and token-shaped text is replaced whatever the registry holds.
+MAX_REMEMBERED_SECRETS = 4096
+
 _lock = threading.Lock()
-_secrets: set[str] = set()
+_secrets: OrderedDict[str, None] = OrderedDict()
 
 
 def remember_secret(value: str | None) -> None:
     """Register a token so that :func:`redact` replaces it from now on."""
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
-            _secrets.add(value)
+            _secrets[value] = None
+            _secrets.move_to_end(value)
+            while len(_secrets) > MAX_REMEMBERED_SECRETS:
+                _secrets.popitem(last=False)
+
+
+def remembered_count() -> int:
+    with _lock:
+        return len(_secrets)
 
 
 def redact(text: str) -> str:
@@ -65,6 +79,14 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
+
+
+def redacting_handler(handler: logging.Handler) -> logging.Handler:
+    """``handler`` with the token filter attached: every record it writes is redacted, from
+    whichever logger it came (a logger's own filters see only the records made on it)."""
+    if _FILTER not in handler.filters:
+        handler.addFilter(_FILTER)
+    return handler
 
 
 def redacting_logger(name: str) -> logging.Logger:

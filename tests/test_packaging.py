@@ -70,6 +70,8 @@ def test_floors_hold_what_the_code_needs() -> None:
         # Starlette imported directly; from 0.41.1 it imports python_multipart, not 'multipart'.
         "starlette": "0.41.1",
         "fastapi": "0.115.4",
+        # My Data streams query results with DuckDBPyRelation.to_arrow_reader (1.5 on).
+        "duckdb": "1.5",
     }
     for name, least in needs.items():
         floor = _floor(RUNTIME[name].specifier)

@@ -269,3 +269,14 @@ def test_default_concealment_follows_the_orgs_classification_and_dates_of_birth(
     report = connected("sql", 'SELECT count("Birthdate") FROM "Sales"."All Contacts"', "--json")
     assert report.exit_code == 0, report.output
     assert json.loads(report.stdout)["rows"][0][0] == 0
+
+
+def test_refresh_planning_never_spends_the_orgs_last_calls(connected: Run, allowance: Org) -> None:
+    imported = connected("import", "demo", "-o", "Lead", "-f", "Sales")
+    assert imported.exit_code == 0, imported.output
+    allowance.set_limits(1000, 201)  # the 80% budget has no call left once the limits are read
+    before = allowance.api.used
+    result = connected("refresh", "--all")
+    assert result.exit_code == 1, result.output
+    assert "Planning this refresh needs 2 API calls" in result.stderr
+    assert allowance.api.used == before + 1  # the limits read only

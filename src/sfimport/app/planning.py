@@ -64,7 +64,9 @@ class PlanningService(Core):
         self._check_conceal_targets(spec, after_planning=False)
         # The limits first, in one call, so that planning never spends calls the budget lacks.
         before = self._limits_usage(client) or client.usage
-        self._check_planning_budget(spec, before)
+        self._check_planning_budget(
+            spec.budget_percent, before, len(spec.objects), len(spec.reports), _classified(spec)
+        )
         planned: list[PlannedDataset] = []
         used: set[str] = set()
         for choice in spec.objects:
@@ -90,18 +92,25 @@ class PlanningService(Core):
             planning_extra=extra,
         )
 
-    def _check_planning_budget(self, spec: ImportSpec, usage: ApiUsage | None) -> None:
+    def _check_planning_budget(
+        self,
+        percent: float | None,
+        usage: ApiUsage | None,
+        objects: int,
+        reports: int,
+        classified: int,
+        what: str = "import",
+    ) -> None:
         """Refuse before any describe or COUNT() when the calls planning needs would not fit
         in what the budget leaves: planning would otherwise spend the org's last calls."""
-        percent = spec.budget_percent
         if percent is None:
             percent = self.settings.api_budget_percent
         allowed = budget.budget_calls(usage, percent)
-        needed = budget.planning_calls(len(spec.objects), len(spec.reports)) + _classified(spec)
+        needed = budget.planning_calls(objects, reports) + classified
         if usage is None or allowed is None or needed <= allowed:
             return
         raise BudgetExceeded(
-            f"Planning this import needs {needed:,} API calls (a describe and a COUNT() per "
+            f"Planning this {what} needs {needed:,} API calls (a describe and a COUNT() per "
             f"object, the field classification of each concealed by default, 3 per report) "
             f"but its budget leaves {allowed:,}: the org has used "
             f"{usage.used:,} of its {usage.max:,} daily calls and the budget lets usage reach "
@@ -244,6 +253,16 @@ class PlanningService(Core):
             planned: list[PlannedDataset] = []
             start_dates = {d.start_date for d in members if d.start_date is not None}
             budget_percent: float | None = None
+            for dataset in members:
+                last = self._last_spec(dataset)
+                if last is not None and last.budget_percent is not None:
+                    budget_percent = last.budget_percent
+            # As for an import: the limits first, and no describe/COUNT() the budget lacks.
+            before = self._limits_usage(client) or client.usage
+            reports = sum(1 for d in members if d.kind == "report")
+            self._check_planning_budget(
+                budget_percent, before, len(members) - reports, reports, 0, "refresh"
+            )
             every_field: dict[str, bool] = {}
             default_concealment: dict[str, bool] = {}
             for dataset in members:
@@ -284,15 +303,18 @@ class PlanningService(Core):
                 },
                 budget_percent=budget_percent,
             )
-            usage = client.usage or self._limits_usage(client)
+            extra = 1 + budget.REPORT_PLAN_EXTRA * reports
+            if before is None:
+                before, extra = client.usage, 0
             plans.append(
                 assemble_plan(
                     spec,
                     planned,
-                    usage,
+                    before,
                     default_budget_percent=self.settings.api_budget_percent,
                     created_at=self._clock(),
                     instance_url=client.instance_url,
+                    planning_extra=extra,
                 )
             )
         return plans

@@ -30,7 +30,7 @@ class Shots:
         self.page = page
         self.count = 0
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
+        for old in SCREENSHOTS.glob("[0-9][0-9]-*.png"):  # its own; other tests keep theirs
             old.unlink()
 
     def __call__(self, name: str) -> None:

@@ -33,6 +33,11 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -76,6 +81,15 @@ def _root(
             help="Show the engine's log lines of this level and above on stderr.",
         ),
     ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            case_sensitive=False,
+            help="How log lines look on stderr: text, or json (one object per line, for "
+            "services under systemd or a log collector).",
+        ),
+    ] = LogFormat.text,
     version: Annotated[
         bool,
         typer.Option(
@@ -96,7 +110,7 @@ def _root(
             remedy="Choose one: -q for errors only, -v or --log-level for more.",
         )
     state.quiet = state.quiet or quiet
-    configure_logging(_log_level(state.debug, verbose, log_level))
+    configure_logging(_log_level(state.debug, verbose, log_level), json=log_format == "json")
 
 
 class LogLevel(StrEnum):

@@ -141,7 +141,7 @@ def _check_home(home: Path) -> None:
 _LOG_HANDLER: logging.Handler | None = None
 
 
-def configure_logging(level: int | None) -> None:
+def configure_logging(level: int | None, *, json: bool = False) -> None:
     """Engine logs stay quiet by default (Python would print warnings and their tracebacks to
     stderr); -v, -vv, --log-level or --debug show them on stderr from ``level`` up. The handler
     is replaced, never stacked, per invocation."""
@@ -151,10 +151,14 @@ def configure_logging(level: int | None) -> None:
         logger.removeHandler(_LOG_HANDLER)
     if level is not None:
         # Imported only when logs are shown: `--help` stays light.
-        from sfimport.app.logs import redacting_handler
+        from sfimport.app.logs import JsonLineFormatter, redacting_handler
 
         _LOG_HANDLER = redacting_handler(logging.StreamHandler())
-        _LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        _LOG_HANDLER.setFormatter(
+            JsonLineFormatter()
+            if json
+            else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+        )
         _LOG_HANDLER.setLevel(level)
         logger.setLevel(level)
     else:

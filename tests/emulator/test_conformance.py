@@ -304,3 +304,31 @@ def test_token_response_and_errors_match(http: Http) -> None:
         )
         assert bad.status_code == 400
         assert_same_shape(bad.json(), error)
+
+
+@pytest.mark.parametrize(
+    ("recording", "soql"),
+    [
+        (
+            "restforce__aggregate_query_avg.json",
+            "SELECT CampaignId, AVG(Amount) FROM Opportunity GROUP BY CampaignId",
+        ),
+        (
+            "swiftlysalesforce__aggregate_query.json",
+            "SELECT WhatId, ActivityDate, Status, COUNT(Id) MyCount FROM Task"
+            " GROUP BY WhatId, ActivityDate, Status",
+        ),
+    ],
+)
+def test_group_by_gives_the_recorded_aggregate_rows(
+    http: Http, admin_token: str, recording: str, soql: str
+) -> None:
+    recorded = Recording(f"rest-query/{recording}")
+    response = http.query(soql, admin_token)
+    assert response.status_code == 200, response.text
+    ours = response.json()
+    assert_same_shape(ours, recorded.body)
+    assert ours["totalSize"] == len(ours["records"]) > 1
+    for record in ours["records"]:
+        assert list(record) == list(recorded.body["records"][0])
+        assert record["attributes"] == {"type": "AggregateResult"}

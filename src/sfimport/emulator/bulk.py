@@ -330,7 +330,7 @@ class BulkJobs:
                 f"Entity '{planned.sobject.name}' is not supported by the Bulk API.",
                 "INVALIDENTITY",
             )
-        if query.count_only or query.aggregates:
+        if query.count_only or query.aggregates or query.group_by:
             raise _bad_request("Aggregate queries are not supported by Bulk Query")
         if query.offset is not None:
             raise _bad_request("OFFSET clause is not supported by Bulk Query")

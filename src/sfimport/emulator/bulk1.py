@@ -146,7 +146,7 @@ class Bulk1Jobs:
                 raise SalesforceApiError(
                     400, "INVALID_TYPE", f"sObject type in query must be {job.sobject}"
                 )
-            if planned.count_only or planned.aggregate_keys:
+            if planned.count_only or planned.aggregate_keys or planned.group_keys:
                 raise SalesforceApiError(
                     400, "FeatureNotEnabled", "Aggregate Relationships not supported in Batch Query"
                 )

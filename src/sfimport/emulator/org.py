@@ -29,6 +29,7 @@ from sfimport.emulator.query import (
     QueryScope,
     aggregate_record,
     execute,
+    grouped_records,
     plan,
     render_records,
     timestamp,
@@ -438,6 +439,9 @@ class Org:
         indices = execute(scope, planned, include_deleted)
         if planned.count_only:
             return {"totalSize": len(indices), "done": True, "records": []}
+        if planned.group_keys:
+            records = grouped_records(scope, planned, indices, version)
+            return {"totalSize": len(records), "done": True, "records": records}
         if planned.aggregate_keys:
             record = aggregate_record(scope, planned, indices)
             return {"totalSize": 1, "done": True, "records": [record]}

@@ -17,6 +17,7 @@ from sfimport.emulator.errors import SalesforceApiError
 from sfimport.emulator.ids import to_18
 from sfimport.emulator.schema import COMPOUND_TYPES, TEXT_TYPES, FieldSpec, ObjectSpec
 from sfimport.emulator.soql import (
+    AggregateComparison,
     BoolOp,
     Comparison,
     Condition,
@@ -102,6 +103,7 @@ class Plan:
     root: _Node
     count_only: bool
     aggregate_keys: tuple[tuple[str, Resolved | None], ...]
+    group_keys: tuple[Resolved, ...] = ()
 
 
 def _invalid_field(query: Query, path: FieldPath, sobject: str) -> SalesforceApiError:
@@ -217,12 +219,31 @@ def plan(scope: QueryScope, query: Query) -> Plan:
             node = node.children[key]
         node.children.setdefault(item.names[-1].lower(), _Node(item.names[-1], leaf=item))
     aggregates: list[tuple[str, Resolved | None]] = []
-    for position, aggregate in enumerate(query.aggregates):
+    unnamed = 0
+    for aggregate in query.aggregates:
         resolved = (
             resolve(scope, query, sobject, aggregate.field) if aggregate.field is not None else None
         )
-        aggregates.append((aggregate.alias or f"expr{position}", resolved))
-    return Plan(query, sobject, selected, root, query.count_only, tuple(aggregates))
+        if (
+            resolved is not None
+            and aggregate.function in {"SUM", "AVG"}
+            and resolved.field.type not in _NUMERIC
+        ):
+            raise soql_error(
+                query.text,
+                aggregate.position,
+                "MALFORMED_QUERY",
+                f"field {resolved.path.text} does not support aggregate operator "
+                f"{aggregate.function}",
+            )
+        if aggregate.alias is None:
+            key = f"expr{unnamed}"
+            unnamed += 1
+        else:
+            key = aggregate.alias
+        aggregates.append((key, resolved))
+    group_keys = tuple(resolve(scope, query, sobject, path) for path in query.group_by)
+    return Plan(query, sobject, selected, root, query.count_only, tuple(aggregates), group_keys)
 
 
 def column(
@@ -461,6 +482,8 @@ def execute(scope: QueryScope, planned: Plan, include_deleted: bool) -> pa.Array
             )
         order = pc.sort_indices(pa.table(keys), sort_keys=sort_keys)
         candidates = candidates.take(order)
+    if query.group_by:
+        return candidates  # LIMIT and OFFSET count groups, not rows
     start = query.offset or 0
     stop = None if query.limit is None else start + query.limit
     return candidates[start:stop]
@@ -575,14 +598,138 @@ def render_records(
 
 def aggregate_record(scope: QueryScope, planned: Plan, indices: pa.Array) -> dict[str, Any]:
     """The single AggregateResult row of `SELECT COUNT(field) ... FROM ...`."""
+    grouped = Plan(
+        planned.query, planned.sobject, (), planned.root, False, planned.aggregate_keys, ()
+    )
+    records = grouped_records(scope, grouped, indices, "0")
+    return records[0] if records else _empty(planned)
+
+
+def _empty(planned: Plan) -> dict[str, Any]:
     record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
-    for key, resolved in planned.aggregate_keys:
-        if resolved is None:
-            record[key] = len(indices)
-        else:
-            values = column(scope, planned.sobject.name, indices, resolved.hops, resolved.field)
-            record[key] = len(values) - values.null_count
+    for (key, _), aggregate in zip(planned.aggregate_keys, planned.query.aggregates, strict=True):
+        record[key] = 0 if aggregate.function.startswith("COUNT") else None
     return record
+
+
+def _aggregate(function: str, values: list[Any], spec: FieldSpec | None) -> Any:
+    present = [value for value in values if value is not None]
+    if function == "COUNT":
+        return len(present) if spec is not None else len(values)
+    if function == "COUNT_DISTINCT":
+        return len(set(present))
+    if not present:
+        return None
+    if function == "SUM":
+        return float(sum(present)) if spec is not None and spec.type != "int" else sum(present)
+    if function == "AVG":
+        return sum(present) / len(present)
+    return min(present) if function == "MIN" else max(present)
+
+
+def _holds(condition: Condition, group: dict[str, Any], having: Callable[..., Any]) -> bool:
+    """Evaluate a HAVING condition on one group (grouped fields and aggregate calls)."""
+    if isinstance(condition, BoolOp):
+        results = [_holds(item, group, having) for item in condition.items]
+        return all(results) if condition.operator == "AND" else any(results)
+    if isinstance(condition, Not):
+        return not _holds(condition.item, group, having)
+    if isinstance(condition, AggregateComparison):
+        left = having(condition)
+        operator, right = condition.operator, condition.literal.value
+    elif isinstance(condition, Comparison):
+        left = group.get(condition.field.text.lower())
+        operator, right = condition.operator, condition.literal.value
+    else:
+        raise SalesforceApiError(
+            400, "MALFORMED_QUERY", "HAVING supports comparisons of grouped fields and aggregates"
+        )
+    if operator in {"=", "!="}:
+        return (left == right) == (operator == "=")
+    if left is None or right is None:
+        return False
+    try:
+        return bool(
+            {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[
+                operator
+            ]
+        )
+    except TypeError:
+        return False
+
+
+def grouped_records(
+    scope: QueryScope, planned: Plan, indices: pa.Array, version: str
+) -> list[dict[str, Any]]:
+    """AggregateResult rows of a GROUP BY query: one per group, HAVING, OFFSET, LIMIT applied.
+
+    Groups come in the order their first row has after WHERE and ORDER BY."""
+    query = planned.query
+    sobject = planned.sobject.name
+    keys = [
+        column(scope, sobject, indices, item.hops, item.field).to_pylist()
+        for item in planned.group_keys
+    ]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row in range(len(indices)):
+        groups.setdefault(tuple(values[row] for values in keys), []).append(row)
+    raw: dict[str, pa.Array] = {}
+
+    def values_of(resolved: Resolved | None) -> pa.Array | None:
+        if resolved is None:
+            return None
+        name = ".".join(resolved.names)
+        if name not in raw:
+            raw[name] = column(scope, sobject, indices, resolved.hops, resolved.field)
+        return raw[name]
+
+    def render(spec: FieldSpec, kind: pa.DataType, value: Any) -> Any:
+        if value is None:
+            return None
+        return _rendered(scope, spec, pa.array([value], type=kind), [None], sobject, version)[0]
+
+    def compute(function: str, resolved: Resolved | None, rows: list[int]) -> Any:
+        array = values_of(resolved)
+        if array is None or resolved is None:
+            return len(rows)
+        picked = array.take(pa.array(rows, type=pa.int64())).to_pylist()
+        result = _aggregate(function, picked, resolved.field)
+        if function in {"MIN", "MAX"}:
+            return render(resolved.field, array.type, result)
+        return result
+
+    records: list[dict[str, Any]] = []
+    for group_key, rows in groups.items():
+        by_name = {
+            item.path.text.lower(): value
+            for item, value in zip(planned.group_keys, group_key, strict=True)
+        }
+        if query.having is not None:
+
+            def having(condition: AggregateComparison, rows: list[int] = rows) -> Any:
+                resolved = (
+                    None
+                    if condition.field is None
+                    else resolve(scope, query, planned.sobject, condition.field)
+                )
+                return compute(condition.function, resolved, rows)
+
+            if not _holds(query.having, by_name, having):
+                continue
+        record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+        for item in planned.selected:
+            kind = column(scope, sobject, indices[:0], item.hops, item.field).type
+            record[item.field.name] = render(item.field, kind, by_name[item.path.text.lower()])
+        for (key, resolved), aggregate in zip(
+            planned.aggregate_keys, query.aggregates, strict=True
+        ):
+            record[key] = compute(aggregate.function, resolved, rows)
+        records.append(record)
+    if not query.group_by:
+        return records
+    start = query.offset or 0
+    stop = None if query.limit is None else start + query.limit
+    return records[start:stop]
 
 
 def timestamp(value: datetime | date) -> str:

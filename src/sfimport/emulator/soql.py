@@ -1,7 +1,8 @@
 """A SOQL parser for the statements a connector emits, with Salesforce's caret-style errors.
 
-Grammar: SELECT (COUNT() | item, ...) FROM object [WHERE condition] [ORDER BY key, ...]
-[LIMIT n] [OFFSET n], where an item is a field path, COUNT(field) or
+Grammar: SELECT (COUNT() | item, ...) FROM object [WHERE condition] [GROUP BY path, ...
+[HAVING condition]] [ORDER BY key, ...] [LIMIT n] [OFFSET n], where an item is a field path,
+an aggregate call (COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX) with an optional alias or
 FIELDS(ALL|STANDARD|CUSTOM); conditions combine comparisons, IN, LIKE and null checks with
 AND, OR, NOT and parentheses. Literals: strings, numbers, booleans, null, dates, datetimes and date
 literals such as TODAY or LAST_N_DAYS:n.
@@ -117,15 +118,31 @@ class Not:
     item: Condition
 
 
-Condition = Comparison | InList | Includes | Like | BoolOp | Not
+AGGREGATE_FUNCTIONS = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
 
 
 @dataclass(frozen=True)
 class CountOf:
-    """`COUNT(field)` with an optional alias; the row's key is the alias or `expr0`."""
+    """An aggregate call such as `COUNT(field)` or `SUM(Amount)` with an optional alias; the
+    row's key is the alias or `exprN`, N counting the unaliased aggregates before it."""
 
     field: FieldPath | None
     alias: str | None
+    function: str = "COUNT"
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class AggregateComparison:
+    """A HAVING predicate on an aggregate: `COUNT(Id) > 1`, `SUM(Amount) >= 1000`."""
+
+    function: str
+    field: FieldPath | None
+    operator: str
+    literal: Literal
+
+
+Condition = Comparison | InList | Includes | Like | BoolOp | Not | AggregateComparison
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,8 @@ class Query:
     offset: int | None
     field_sets: tuple[FieldSet, ...] = ()
     subqueries: tuple[SubQuery, ...] = ()
+    group_by: tuple[FieldPath, ...] = ()
+    having: Condition | None = None
 
 
 def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
@@ -237,6 +256,8 @@ class _Parser:
         self.index = 0
         # Inside a subquery: no subquery of its own (one level, as in Salesforce).
         self.inner = False
+        # Parsing HAVING: aggregate calls may stand where a field does.
+        self.having = False
 
     @property
     def current(self) -> Token:
@@ -309,11 +330,12 @@ class _Parser:
                 field_sets.append(FieldSet(kind.upper, len(fields), start.position))
             elif (
                 self.current.kind == "ident"
-                and self.current.upper == "COUNT"
+                and self.current.upper in AGGREGATE_FUNCTIONS
                 and (self.tokens[self.index + 1].text == "(")
             ):
+                call = self.current
                 self.index += 2
-                if self.current.text == ")":
+                if self.current.text == ")" and call.upper == "COUNT":
                     self.index += 1
                     count_only = True
                 else:
@@ -322,7 +344,7 @@ class _Parser:
                     alias = None
                     if self.current.kind == "ident" and self.current.upper not in KEYWORDS:
                         alias = self.advance().text
-                    aggregates.append(CountOf(counted, alias))
+                    aggregates.append(CountOf(counted, alias, call.upper, call.position))
             else:
                 fields.append(self.field_path())
             if self.current.text != ",":
@@ -332,14 +354,6 @@ class _Parser:
             raise self.fail()
         if field_sets and aggregates:
             raise self.fail(self.tokens[self.index - 1])
-        if fields and aggregates:
-            first = fields[0]
-            raise soql_error(
-                self.soql,
-                first.position,
-                "MALFORMED_QUERY",
-                f"Field must be grouped or aggregated: {first.text}",
-            )
         self.expect_keyword("FROM")
         sobject_token = self.current
         if sobject_token.kind != "ident" or sobject_token.upper in KEYWORDS:
@@ -348,6 +362,30 @@ class _Parser:
         where = None
         if self.keyword("WHERE"):
             where = self.condition()
+        group_by: list[FieldPath] = []
+        having = None
+        if self.keyword("GROUP"):
+            self.expect_keyword("BY")
+            group_by.append(self.field_path())
+            while self.current.text == ",":
+                self.index += 1
+                group_by.append(self.field_path())
+            if self.keyword("HAVING"):
+                self.having = True
+                having = self.condition()
+                self.having = False
+        grouped = {path.text.lower() for path in group_by}
+        loose = [path for path in fields if path.text.lower() not in grouped]
+        if loose and (aggregates or group_by):
+            first = loose[0]
+            raise soql_error(
+                self.soql,
+                first.position,
+                "MALFORMED_QUERY",
+                f"Field must be grouped or aggregated: {first.text}",
+            )
+        if group_by and (count_only or field_sets or subqueries):
+            raise self.fail(self.tokens[self.index - 1])
         order: list[OrderKey] = []
         if self.keyword("ORDER"):
             self.expect_keyword("BY")
@@ -393,6 +431,8 @@ class _Parser:
             offset,
             tuple(field_sets),
             tuple(subqueries),
+            tuple(group_by),
+            having,
         )
 
     def subquery(self, after: int) -> SubQuery:
@@ -445,6 +485,24 @@ class _Parser:
         return self.predicate()
 
     def predicate(self) -> Condition:
+        call = self.current
+        if (
+            self.having
+            and call.kind == "ident"
+            and call.upper in AGGREGATE_FUNCTIONS
+            and self.tokens[self.index + 1].text == "("
+        ):
+            self.index += 2
+            counted = None
+            if self.current.text != ")" or call.upper != "COUNT":
+                counted = self.field_path()
+            self.expect_punct(")")
+            if self.current.kind != "op":
+                raise self.fail()
+            operator = self.advance().text
+            return AggregateComparison(
+                call.upper, counted, "!=" if operator == "<>" else operator, self.literal()
+            )
         path = self.field_path()
         if self.keyword("LIKE"):
             literal = self.literal()

@@ -405,6 +405,10 @@ class _Compiler:
                 # SOQL's NOT IN, like !=, keeps rows whose value is null.
                 return ~pc.coalesce(member, pa.scalar(False)) | expression.is_null()
             return member
+        if isinstance(condition, AggregateComparison):
+            raise soql_error(
+                self.query.text, 0, "MALFORMED_QUERY", "Aggregate functions only in HAVING"
+            )
         return self.comparison(condition)
 
     def comparison(self, condition: Comparison) -> pc.Expression:
@@ -639,21 +643,23 @@ def _holds(condition: Condition, group: dict[str, Any], having: Callable[..., An
         operator, right = condition.operator, condition.literal.value
     elif isinstance(condition, Comparison):
         left = group.get(condition.field.text.lower())
-        operator, right = condition.operator, condition.literal.value
+        operator, right = condition.operator, condition.value.value
     else:
         raise SalesforceApiError(
             400, "MALFORMED_QUERY", "HAVING supports comparisons of grouped fields and aggregates"
         )
     if operator in {"=", "!="}:
-        return (left == right) == (operator == "=")
+        return bool(left == right) == (operator == "=")
     if left is None or right is None:
         return False
     try:
-        return bool(
-            {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[
-                operator
-            ]
-        )
+        outcome: bool = {
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[operator]
+        return outcome
     except TypeError:
         return False
 

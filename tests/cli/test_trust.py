@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.cli.context import CliState
-from sfimport.emulator import Org
+from sfimport.emulator import Org, field_definitions
 from sfimport.settings import Settings
 from tests.cli.conftest import Run, mint
 
@@ -280,3 +280,17 @@ def test_refresh_planning_never_spends_the_orgs_last_calls(connected: Run, allow
     assert result.exit_code == 1, result.output
     assert "Planning this refresh needs 2 API calls" in result.stderr
     assert allowance.api.used == before + 1  # the limits read only
+
+
+def test_a_refresh_conceals_a_field_the_org_classified_since_the_import(
+    connected: Run, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imported = connected("import", "demo", "-o", "Contact", "-f", "Sales", "--conceal", "Contact")
+    assert imported.exit_code == 0, imported.output
+    assert "Department" not in workspace.list_datasets()[0].concealed
+    contact = {**field_definitions.DEMO_CLASSIFICATION["Contact"]}
+    contact["Department"] = ("Confidential", "GDPR")
+    monkeypatch.setitem(field_definitions.DEMO_CLASSIFICATION, "Contact", contact)
+    [plan] = workspace.plan_refreshes(["Sales.Contact"])
+    assert "Department" in plan.datasets[0].concealed
+    assert {"Birthdate", "Title"} <= set(plan.datasets[0].concealed)

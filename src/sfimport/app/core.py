@@ -32,8 +32,7 @@ from sfimport.extract.catalog import (
 from sfimport.extract.conceal import (
     Classification,
     Concealer,
-    classification_soql,
-    classifications_from,
+    read_classifications,
 )
 from sfimport.extract.connections import (
     ConnectionService,
@@ -257,20 +256,8 @@ class Core:
 
     @staticmethod
     def _classifications(client: SalesforceClient, sobject: str) -> dict[str, Classification]:
-        """The org's data classification of an object's fields (one query of FieldDefinition);
-        empty when the org or the user cannot give it (concealment then follows field types)."""
-        try:
-            records = [
-                r
-                for page in client.rest.query(classification_soql(sobject))
-                for r in page["records"]
-            ]
-        except DailyLimitExceeded:
-            raise
-        except SfimportError as error:
-            logger.info("No field classification for %s: %s", sobject, error)
-            return {}
-        return classifications_from(records)
+        """The org's data classification of an object's fields (one FieldDefinition query)."""
+        return read_classifications(client, sobject)
 
     def _limits_usage(self, client: SalesforceClient) -> ApiUsage | None:
         try:

@@ -253,15 +253,18 @@ class PlanningService(Core):
             planned: list[PlannedDataset] = []
             start_dates = {d.start_date for d in members if d.start_date is not None}
             budget_percent: float | None = None
+            classified = 0
             for dataset in members:
                 last = self._last_spec(dataset)
                 if last is not None and last.budget_percent is not None:
                     budget_percent = last.budget_percent
+                if dataset.kind != "report":
+                    classified += self._refresh_choice(dataset, last).default_concealment
             # As for an import: the limits first, and no describe/COUNT() the budget lacks.
             before = self._limits_usage(client) or client.usage
             reports = sum(1 for d in members if d.kind == "report")
             self._check_planning_budget(
-                budget_percent, before, len(members) - reports, reports, 0, "refresh"
+                budget_percent, before, len(members) - reports, reports, classified, "refresh"
             )
             every_field: dict[str, bool] = {}
             default_concealment: dict[str, bool] = {}
@@ -303,7 +306,7 @@ class PlanningService(Core):
                 },
                 budget_percent=budget_percent,
             )
-            extra = 1 + budget.REPORT_PLAN_EXTRA * reports
+            extra = 1 + budget.REPORT_PLAN_EXTRA * reports + classified
             if before is None:
                 before, extra = client.usage, 0
             plans.append(

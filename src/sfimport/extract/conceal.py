@@ -25,8 +25,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sfimport.errors import UsageError
+from sfimport.errors import DailyLimitExceeded, SfimportError, UsageError
 from sfimport.extract.schema import FieldSpec, field_sf_type
+from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.keys import load_or_create_key
 
 #: Hex digits of the HMAC kept in a pseudonym: 48 bits, so a million distinct values collide
@@ -452,3 +453,17 @@ def concealment_reason(column: object) -> str:
     if lowered.endswith(("description", "comments", "notes")):
         return _REASONS[Shape.TEXT]
     return _REASONS[shape_of(name, "")]
+
+
+def read_classifications(client: SalesforceClient, sobject: str) -> dict[str, Classification]:
+    """The org's data classification of an object's fields (one query of FieldDefinition);
+    empty when the org or the user cannot give it (concealment then follows field types).
+    A used-up daily allowance is raised, as for any planning call."""
+    try:
+        pages = client.rest.query(classification_soql(sobject))
+        records = [record for page in pages for record in page["records"]]
+    except DailyLimitExceeded:
+        raise
+    except SfimportError:
+        return {}
+    return classifications_from(records)

@@ -11,14 +11,18 @@ read, naming the field and the data set.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sfimport.errors import FieldUnavailable
 from sfimport.extract import budget
-from sfimport.extract.conceal import default_concealed_columns
+from sfimport.extract.conceal import (
+    Classification,
+    default_concealed_columns,
+    read_classifications,
+)
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
 from sfimport.extract.outcomes import FIELD_ERROR_ACTIONS
 from sfimport.extract.plan import PlannedDataset, choose_method, plan_object
@@ -75,7 +79,8 @@ def plan_object_refresh(
     else:
         wanted = imported
     selection = select_fields(fields, wanted)
-    concealed = _concealed(dataset, selection.fields, choice, without)
+    classified = read_classifications(client, dataset.source) if choice.default_concealment else {}
+    concealed = _concealed(dataset, selection.fields, choice, without, classified)
     start = start_of(dataset.start_date) if dataset.start_date else None
     # A field left out on purpose changes the columns too: the data set is read whole.
     known = {c.name.lower() for c in dataset.columns}
@@ -140,12 +145,14 @@ def _concealed(
     fields: tuple[FieldSpec, ...],
     choice: RefreshChoice,
     without: set[str],
+    classified: Mapping[str, Classification] | None = None,
 ) -> tuple[str, ...]:
     names = {f.name for f in fields}
     kept = [c for c in dataset.concealed if c in names and c.lower() not in without]
     if choice.default_concealment:
-        # A personal-data field added since the import is concealed like the others.
-        kept += [c for c in default_concealed_columns(fields, dataset.source) if c not in kept]
+        # A personal-data field added (or classified) since the import is concealed too.
+        defaults = default_concealed_columns(fields, dataset.source, classified)
+        kept += [c for c in defaults if c not in kept]
     return tuple(kept)
 
 

@@ -332,3 +332,33 @@ def test_group_by_gives_the_recorded_aggregate_rows(
     for record in ours["records"]:
         assert list(record) == list(recorded.body["records"][0])
         assert record["attributes"] == {"type": "AggregateResult"}
+
+
+def test_typeof_gives_the_recorded_polymorphic_shape(http: Http, admin_token: str) -> None:
+    recorded = Recording("rest-query/cumulusci__GET_query_TYPEOF_Event__200.yaml")
+    response = http.query(recorded.soql, admin_token)
+    assert_recorded_headers(response, recorded)
+    ours = response.json()
+    assert list(ours["records"][0]) == list(recorded.body["records"][0])
+    branches = {
+        "Contact": ["attributes", "LastName", "Email"],
+        "Lead": ["attributes", "LastName", "Company"],
+        "Account": ["attributes", "Name", "Description", "Phone", "AccountNumber"],
+    }
+    seen = set()
+    for record in ours["records"]:
+        for key in ("Who", "What"):
+            related = record[key]
+            if related is None:
+                continue
+            kind = related["attributes"]["type"]
+            seen.add(kind)
+            assert list(related) == branches.get(kind, ["attributes", "Id"]), (key, kind)
+    assert {"Contact", "Account"} <= seen
+    recorded_who = recorded.body["records"][0]["Who"]
+    who = next(
+        r["Who"]
+        for r in ours["records"]
+        if r["Who"] and r["Who"]["attributes"]["type"] == "Contact"
+    )
+    assert_same_shape(who, recorded_who)

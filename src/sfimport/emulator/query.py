@@ -597,6 +597,20 @@ def render_records(
     head = attributes([sobject] * len(base_ids), base_ids)
     for attrs, items in zip(head, build(planned.root, base_ids), strict=True):
         records.append({"attributes": attrs, **dict(items)})
+    for typeof in planned.query.typeofs:
+        for record in records:
+            key = next((k for k in record if k.lower() == typeof.relationship.lower()), None)
+            related = record.get(key) if key is not None else None
+            if key is None or not isinstance(related, dict):
+                continue
+            kind = str(related["attributes"]["type"]).lower()
+            wanted = dict(typeof.whens).get(kind, typeof.otherwise)
+            lowered = {k.lower(): k for k in related}
+            record[key] = {"attributes": related["attributes"]} | {
+                lowered[name.lower()]: related[lowered[name.lower()]]
+                for name in wanted
+                if name.lower() in lowered
+            }
     return records
 
 

@@ -155,6 +155,16 @@ class FieldSet:
 
 
 @dataclass(frozen=True)
+class TypeOf:
+    """`TYPEOF What WHEN Account THEN Name, Phone ... ELSE Id END`: per-type fields of a
+    polymorphic relationship; `whens` maps an object name (lower case) to its field names."""
+
+    relationship: str
+    whens: tuple[tuple[str, tuple[str, ...]], ...]
+    otherwise: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OrderKey:
     field: FieldPath
     descending: bool
@@ -190,6 +200,7 @@ class Query:
     subqueries: tuple[SubQuery, ...] = ()
     group_by: tuple[FieldPath, ...] = ()
     having: Condition | None = None
+    typeofs: tuple[TypeOf, ...] = ()
 
 
 def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
@@ -308,8 +319,18 @@ class _Parser:
         field_sets: list[FieldSet] = []
         count_only = False
         subqueries: list[SubQuery] = []
+        typeofs: list[TypeOf] = []
         while True:
-            if (
+            if self.current.kind == "ident" and self.current.upper == "TYPEOF" and not self.inner:
+                self.index += 1
+                typeof = self.typeof()
+                typeofs.append(typeof)
+                names = [n for _, group in typeof.whens for n in group] + list(typeof.otherwise)
+                position = self.tokens[self.index - 1].position
+                for name in dict.fromkeys(n.lower() for n in names):
+                    original = next(n for n in names if n.lower() == name)
+                    fields.append(FieldPath((typeof.relationship, original), position))
+            elif (
                 self.current.text == "("
                 and self.tokens[self.index + 1].upper == "SELECT"
                 and not self.inner
@@ -384,6 +405,8 @@ class _Parser:
                 "MALFORMED_QUERY",
                 f"Field must be grouped or aggregated: {first.text}",
             )
+        if (group_by or aggregates) and typeofs:
+            raise self.fail(self.tokens[self.index - 1])
         if group_by and (count_only or field_sets or subqueries):
             raise self.fail(self.tokens[self.index - 1])
         order: list[OrderKey] = []
@@ -433,7 +456,31 @@ class _Parser:
             tuple(subqueries),
             tuple(group_by),
             having,
+            tuple(typeofs),
         )
+
+    def names(self) -> tuple[str, ...]:
+        """A comma-separated list of plain field names (a TYPEOF branch)."""
+        out = [self.field_path().text]
+        while self.current.text == ",":
+            self.index += 1
+            out.append(self.field_path().text)
+        return tuple(out)
+
+    def typeof(self) -> TypeOf:
+        relationship = self.field_path().text
+        whens: list[tuple[str, tuple[str, ...]]] = []
+        otherwise: tuple[str, ...] = ()
+        while self.keyword("WHEN"):
+            kind = self.field_path().text
+            self.expect_keyword("THEN")
+            whens.append((kind.lower(), self.names()))
+        if not whens:
+            raise self.fail()
+        if self.keyword("ELSE"):
+            otherwise = self.names()
+        self.expect_keyword("END")
+        return TypeOf(relationship, tuple(whens), otherwise)
 
     def subquery(self, after: int) -> SubQuery:
         """`( SELECT ... FROM Relationship ... )`: the inner text, checked by parsing it."""

@@ -13,6 +13,7 @@ import pytest
 from sfimport.app.workspace import Workspace
 from sfimport.errors import ConnectionFailed
 from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.store.runs import DatasetStatus, RunStatus
 from tests.e2e.refresh_org import ADMIN, LiveOrg, live_org
 
 
@@ -51,6 +52,9 @@ def test_a_revoked_token_and_a_one_minute_schedule_record_a_failed_run_with_the_
     assert "authoris" in failed.error.remedy.lower() or "authoriz" in failed.error.remedy.lower()
     assert failed.error.actions == ("reauthorize",)
     assert [(d.name, d.status) for d in failed.datasets] == [("Contact", "failed")]
+    # Statuses are typed: enums that read and serialise as their values.
+    assert failed.status is RunStatus.FAILED
+    assert failed.datasets[0].status is DatasetStatus.FAILED
 
     dataset = workspace.get_dataset("Sales.Contact")
     assert dataset.status == "complete"  # the last success is still there...

@@ -45,7 +45,7 @@ class RunResult:
 
     @property
     def status(self) -> str:
-        return self.run.status
+        return str(self.run.status)
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ def print_run(state: CliState, run: RunInfo) -> None:
     commands that act on it."""
     if not state.quiet:
         _print_datasets(state, run)
-    status = _STATUS_TEXT.get(run.status, run.status)
+    status = _STATUS_TEXT.get(run.status) or str(run.status)
     if run.status == "waiting_for_limit" and run.resume_at is not None:
         status += f" (resumes at {run.resume_at.isoformat(timespec='minutes')})"
     say(state, f"Run {run.id}: {status}.")

@@ -9,23 +9,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sfimport.errors import SfimportError
+from sfimport.store.runs import DatasetStatus
+
+__all__ = [
+    "FIELD_ERROR_ACTIONS",
+    "DatasetStatus",
+    "Outcome",
+    "ResumeWhen",
+    "before_start",
+    "outcome_of",
+]
 
 FIELD_ERROR_ACTIONS = ("reimport", "retry", "continue_without_field")
-
-
-class DatasetStatus(StrEnum):
-    """Where a data set of a run stands."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    SUPERSEDED = "superseded"
-    #: Stopped resumably (network, shutdown, a dead connection, My Data busy).
-    INTERRUPTED = "interrupted"
-    #: Stopped by the org's daily API limit or the run's budget; resumes when it frees up.
-    WAITING = "waiting"
-    FAILED = "failed"
 
 
 class ResumeWhen(StrEnum):

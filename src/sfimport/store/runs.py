@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.engine import Engine
@@ -18,7 +19,35 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sfimport.errors import NotFound, SfimportError
 from sfimport.store.metadata import Base, UtcDateTime, create_metadata_engine
 
-RUN_STATUSES = ("running", "complete", "partial", "waiting_for_limit", "interrupted", "failed")
+
+class RunStatus(StrEnum):
+    """Where a run stands (a str: compares and serialises as its value)."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    #: Some data sets complete, others not.
+    PARTIAL = "partial"
+    WAITING_FOR_LIMIT = "waiting_for_limit"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+RUN_STATUSES = tuple(status.value for status in RunStatus)
+
+
+class DatasetStatus(StrEnum):
+    """Where a data set of a run stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    SUPERSEDED = "superseded"
+    #: Stopped resumably (network, shutdown, a dead connection, My Data busy).
+    INTERRUPTED = "interrupted"
+    #: Stopped by the org's daily API limit or the run's budget; resumes when it frees up.
+    WAITING = "waiting"
+    FAILED = "failed"
 
 
 #: The engine's tables (runs, their data sets, schedules) live on the metadata database's Base.
@@ -135,7 +164,7 @@ class ErrorInfo:
 @dataclass(frozen=True)
 class RunDatasetInfo:
     name: str
-    status: str
+    status: DatasetStatus
     rows: int
     rows_expected: int | None
     added: int
@@ -155,7 +184,7 @@ class RunDatasetInfo:
 class RunInfo:
     id: str
     kind: str
-    status: str
+    status: RunStatus
     started_at: datetime
     finished_at: datetime | None
     resume_at: datetime | None
@@ -505,14 +534,14 @@ class RunLedger:
         return RunInfo(
             id=row.id,
             kind=row.kind,
-            status=row.status,
+            status=RunStatus(row.status),
             started_at=_aware(row.started_at) or row.started_at,
             finished_at=_aware(row.finished_at),
             resume_at=_aware(row.resume_at),
             datasets=tuple(
                 RunDatasetInfo(
                     name=d.name,
-                    status=d.status,
+                    status=DatasetStatus(d.status),
                     rows=d.rows,
                     rows_expected=d.rows_expected,
                     added=d.added,

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sfimport.emulator.bulk1 import bulk1_routes
 from sfimport.emulator.org import Org
+from sfimport.emulator.request_limits import RequestHeadLimits
 from sfimport.emulator.routes_composite import composite_routes
 from sfimport.emulator.routes_control import control_routes
 from sfimport.emulator.routes_oauth import oauth_routes
@@ -69,4 +70,4 @@ def create_emulator(org: Org, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp
         *rest_routes(org),
         *setup_routes(org),
     ]
-    return SalesforceHeaderCase(with_faults(Starlette(routes=routes), org))
+    return SalesforceHeaderCase(RequestHeadLimits(with_faults(Starlette(routes=routes), org)))

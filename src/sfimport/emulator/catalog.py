@@ -1136,6 +1136,86 @@ INVOICE = ObjectSpec(
     flags(feedEnabled=False, mergeable=False),
 )
 
+#: Kinds of the generated custom fields of the wide object, in turn.
+_WIDE_KINDS: tuple[tuple[str, str], ...] = (
+    ("string", "Assessment_Note"),
+    ("double", "Quarterly_Score_Metric"),
+    ("boolean", "Compliance_Checkpoint_Flag"),
+    ("date", "Regional_Review_Completion_Date"),
+    ("picklist", "Stakeholder_Engagement_Level"),
+    ("percent", "Territory_Coverage_Percentage"),
+    ("currency", "Forecast_Adjustment_Amount"),
+)
+#: Custom fields generated on the wide object: with the named fields, over 600 in all.
+WIDE_GENERATED_FIELDS = 596
+
+
+def _wide_field(position: int) -> FieldSpec:
+    kind, stem = _WIDE_KINDS[position % len(_WIDE_KINDS)]
+    name = f"{stem}_{position:03d}__c"
+    label = f"{stem.replace('_', ' ')} {position:03d}"
+    if kind == "string":
+        return F(name, "string", label, length=80, null_fraction=0.3)
+    if kind == "picklist":
+        return F(name, "picklist", label, length=40, picklist=("Low", "Medium", "High"))
+    if kind in {"double", "percent", "currency"}:
+        return F(name, kind, label, precision=18, scale=2, null_fraction=0.2)
+    return F(name, kind, label)
+
+
+# A wide object as real orgs grow them: hundreds of custom fields with long API names (a REST
+# query of all of them passes Salesforce's 16,384-byte URI limit), long and rich text areas
+# of up to 131,072 characters, and only a few rows.
+FIELD_SURVEY = ObjectSpec(
+    "Field_Survey__c",
+    "Field Survey",
+    "Field Surveys",
+    "a02",
+    (
+        _id("Record ID"),
+        F(
+            "Name",
+            "string",
+            "Survey Name",
+            length=80,
+            nillable=False,
+            name_field=True,
+            generator="project",
+            null_fraction=0.0,
+        ),
+        F(
+            "Account__c",
+            "reference",
+            "Account",
+            reference_to=("Account",),
+            relationship_name="Account__r",
+            child_relationship="Field_Surveys__r",
+            null_fraction=0.0,
+        ),
+        F(
+            "Findings__c",
+            "textarea",
+            "Findings",
+            length=131072,
+            extra_type_info="plaintextarea",
+            null_fraction=0.0,
+        ),
+        F(
+            "Summary__c",
+            "textarea",
+            "Summary",
+            length=131072,
+            extra_type_info="richtextarea",
+            null_fraction=0.0,
+        ),
+        F("Contract_Value__c", "currency", "Contract Value", precision=18, scale=2),
+        *(_wide_field(position) for position in range(WIDE_GENERATED_FIELDS)),
+        _owner(),
+        *_audit(),
+    ),
+    flags(feedEnabled=False, mergeable=False),
+)
+
 _PERMISSION_FIELDS = (
     F("PermissionsApiEnabled", "boolean", "API Enabled"),
     F("PermissionsRunReports", "boolean", "Run Reports"),
@@ -1304,6 +1384,7 @@ DATA_OBJECTS: tuple[ObjectSpec, ...] = (
     ATTACHMENT,
     PROJECT,
     INVOICE,
+    FIELD_SURVEY,
 )
 SETUP_OBJECTS: tuple[ObjectSpec, ...] = (
     ORGANIZATION,
@@ -1332,6 +1413,7 @@ DEFAULT_ROWS: dict[str, int] = {
     "Attachment": 12,
     "Project__c": 250,
     "Invoice__c": 800,
+    "Field_Survey__c": 40,
 }
 
 

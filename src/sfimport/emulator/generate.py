@@ -482,6 +482,9 @@ def generate_table(spec: ObjectSpec, rows: int, seed: int, context: Context) -> 
         ):
             missing = pa.array(rng.random(rows) < field_spec.null_fraction)
             column = pc.if_else(missing, pa.scalar(None, column.type), column)
+        if field_spec.type in {"currency", "percent"} and field_spec.scale:
+            # Salesforce stores money at the field's scale: 12.34, never 12.340000000000002.
+            column = pc.round(column.cast(pa.float64()), field_spec.scale)
         cols.columns[field_spec.name] = column.cast(_arrow_type(field_spec))
     for compound, missing_place in cols.place_missing.items():
         # A missing address is missing as a whole, so the compound field renders as null.
@@ -619,7 +622,54 @@ def _invoice(cols: _Columns) -> None:
     _set(cols, "Name", _text(["INV-", _digits(np.arange(1, cols.rows + 1), 6)]))
 
 
+#: Pieces of long text as people type them: several lines (LF and CRLF), straight and curly
+#: quotes, commas and semicolons, tabs, and non-Latin scripts (4-byte emoji included).
+_LONG_TEXT_PIECES = (
+    'Site visit: the "north" warehouse, dock 3, was closed; inventory counted twice.\n',
+    "Besuch in München: Überprüfung der Lagerbestände – alles in Ordnung.\r\n",
+    "東京の倉庫で現地調査を実施しました。在庫は「良好」です。\n",
+    "Ελληνικά: η επιθεώρηση ολοκληρώθηκε, χωρίς ευρήματα.\n",
+    "Русский текст: проверка завершена; замечаний нет.\n",
+    "العربية: تم الانتهاء من الفحص بنجاح.\n",
+    "Tabs\tand \u2018single\u2019, \u201cdouble\u201d and ''doubled'' quotes 🚀✅\n",
+    '"A line that starts with a quote", and "ends" with one"\n',
+)
+#: Characters a long or rich text area may hold.
+LONG_TEXT_MAX = 131_072
+
+
+def long_text(row: int, length: int) -> str:
+    """Deterministic multi-line text of exactly ``length`` characters for ``row``."""
+    pieces = _LONG_TEXT_PIECES[row % len(_LONG_TEXT_PIECES) :] + _LONG_TEXT_PIECES
+    unit = f"Survey {row}, entry: " + "".join(pieces)
+    text = (unit * (length // len(unit) + 1))[:length]
+    # Never end on half of a CRLF pair or on a bare CR.
+    return text[:-1] + "." if text.endswith("\r") else text
+
+
+def _field_survey(cols: _Columns) -> None:
+    # One row of each long field at the 131,072-character maximum, the others a few KB.
+    lengths = cols.rng.integers(200, 6000, cols.rows)
+    findings = [long_text(row, int(n)) for row, n in enumerate(lengths)]
+    summaries = [
+        "<p>"
+        + long_text(row + 3, int(n) // 2).replace("&", "&amp;").replace("<", "&lt;")
+        + '</p><br><p><b>Ünïcödé</b> &amp; "quotes"</p>'
+        for row, n in enumerate(lengths)
+    ]
+    if cols.rows:
+        findings[0] = long_text(0, LONG_TEXT_MAX)
+    if cols.rows > 1:
+        summaries[1] = "<p>" + long_text(1, LONG_TEXT_MAX - 7) + "</p>"
+    deleted = np.asarray(cols.columns["IsDeleted"].to_numpy(zero_copy_only=False)).copy()
+    deleted[:2] = False  # the longest values stay visible to query, not only queryAll
+    _set(cols, "IsDeleted", pa.array(deleted))
+    _set(cols, "Findings__c", pa.array(findings, pa.string()))
+    _set(cols, "Summary__c", pa.array(summaries, pa.string()))
+
+
 _FINISHERS: dict[str, Callable[[_Columns], None]] = {
+    "Field_Survey__c": _field_survey,
     "Account": _account,
     "Contact": _person_names,
     "Lead": _lead,

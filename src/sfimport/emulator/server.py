@@ -147,6 +147,9 @@ def _config(app: ASGIApp, host: str, port: int, tls: TlsFiles | None) -> uvicorn
         date_header=False,
         # Clients often leave keep-alive TLS connections open; do not wait long for them.
         timeout_graceful_shutdown=1,
+        # h11 refuses heads over 16 KiB with its own 400; let the app answer 414/431 as
+        # Salesforce does (its web tier drops the connection only past about 32 KiB).
+        h11_max_incomplete_event_size=64 * 1024,
         ssl_certfile=str(tls.chain_path) if tls else None,
         ssl_keyfile=str(tls.key_path) if tls else None,
     )

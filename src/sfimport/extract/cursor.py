@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote_plus
 
 #: Salesforce commits are only eventually visible to queries; a refresh re-reads this window.
 CONSISTENCY_LAG = timedelta(minutes=5)
@@ -50,6 +51,19 @@ def select_soql(
     """The extraction query. No ORDER BY: it would switch off Bulk's PK chunking, and the
     rows land in a table keyed by Id anyway."""
     return f"SELECT {', '.join(fields)} FROM {sobject}{where_clause(cursor_field, start, before)}"
+
+
+#: Bytes a REST query URI may take: Salesforce refuses a URI over 16,384 bytes (414) and a
+#: request head over that (431); the rest is left for the path, the token and other headers.
+REST_URI_BUDGET = 16_384 - 2_048
+
+
+def rest_query_bytes(sobject: str, fields: Sequence[str], cursor_field: str | None) -> int:
+    """Bytes the ``q=`` parameter of the extraction query takes in a REST URI, with the
+    widest filter a read can carry (start date and upper bound)."""
+    moment = datetime(2000, 1, 1, tzinfo=UTC)
+    soql = select_soql(sobject, fields, cursor_field, moment, moment)
+    return len("q=") + len(quote_plus(soql, safe=""))
 
 
 def count_soql(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sfimport.extract import budget
+from sfimport.extract.cursor import REST_URI_BUDGET, rest_query_bytes
 from sfimport.extract.schema import FieldSelection, FieldSpec
 from sfimport.extract.spec import ImportSpec
 from sfimport.salesforce.client import ApiUsage
@@ -92,14 +93,43 @@ class ImportPlan:
         raise KeyError(name)
 
 
-def choose_method(selection: FieldSelection, expected_rows: int | None, *, bulk_ok: bool) -> str:
+def choose_method(
+    selection: FieldSelection, expected_rows: int | None, *, bulk_ok: bool, sobject: str = ""
+) -> str:
     """Bulk API 2.0 by default; REST when Bulk refuses the object or a field, or when the object
-    is small enough that a few REST pages beat creating and polling a job."""
+    is small enough that a few REST pages beat creating and polling a job, unless the fields
+    are too many for a REST query URI (a wide object is read through Bulk whatever its size)."""
     if not bulk_ok or not selection.bulk_supported:
         return "rest"
+    if too_wide_for_rest(sobject, selection):
+        return "bulk"
     if expected_rows is not None and expected_rows < budget.REST_THRESHOLD_ROWS:
         return "rest"
     return "bulk"
+
+
+def too_wide_for_rest(sobject: str, selection: FieldSelection) -> bool:
+    """True when the REST query of these fields would pass Salesforce's URI limit."""
+    size = rest_query_bytes(sobject, selection.names, selection.cursor_field)
+    return size > REST_URI_BUDGET
+
+
+def wide_note(sobject: str, selection: FieldSelection, method: str) -> str:
+    """The Review's word on a wide object's method, or empty for an ordinary one."""
+    if not too_wide_for_rest(sobject, selection):
+        return ""
+    size = rest_query_bytes(sobject, selection.names, selection.cursor_field)
+    if method == "bulk":
+        return (
+            f"{sobject}: {len(selection.names)} fields make a REST query URI of about "
+            f"{size:,} bytes, more than Salesforce's 16,384: read whole through the Bulk API, "
+            "whatever its size."
+        )
+    return (
+        f"{sobject}: {len(selection.names)} fields make a REST query URI of about {size:,} "
+        "bytes, more than Salesforce's 16,384, and the Bulk API cannot read this object or "
+        "one of its fields: Salesforce will refuse the query. Select fewer fields."
+    )
 
 
 def plan_object(
@@ -111,14 +141,15 @@ def plan_object(
     concealed: Sequence[str],
     bulk_ok: bool = True,
 ) -> PlannedDataset:
-    method = choose_method(selection, expected_rows, bulk_ok=bulk_ok)
+    method = choose_method(selection, expected_rows, bulk_ok=bulk_ok, sobject=sobject)
     cursor = selection.cursor_field
-    note = ""
+    notes = [wide_note(sobject, selection, method)]
     if has_start_date and cursor is None:
-        note = (
+        notes.append(
             f"{sobject} has no SystemModstamp, LastModifiedDate or CreatedDate: it is imported "
             "whole, whatever the start date."
         )
+    note = " ".join(n for n in notes if n)
     return PlannedDataset(
         name=sobject,
         kind="object",

@@ -25,7 +25,7 @@ from sfimport.extract.conceal import (
 )
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
 from sfimport.extract.outcomes import FIELD_ERROR_ACTIONS
-from sfimport.extract.plan import PlannedDataset, choose_method, plan_object
+from sfimport.extract.plan import PlannedDataset, choose_method, plan_object, wide_note
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.mydata import Dataset
@@ -101,7 +101,7 @@ def plan_object_refresh(
     if start is not None:
         since = max(since, start)
     expected = client.rest.count(count_soql(dataset.source, cursor, since), include_deleted=True)
-    method = choose_method(selection, expected, bulk_ok=True)
+    method = choose_method(selection, expected, bulk_ok=True, sobject=dataset.source)
     return PlannedDataset(
         name=dataset.name,
         kind="object",
@@ -115,7 +115,14 @@ def plan_object_refresh(
         method=method,
         api_calls=budget.object_calls(method, expected),
         field_specs=selection.fields,
-        note=f"Changes since {since:%Y-%m-%d %H:%M} UTC, merged by Id.",
+        note=" ".join(
+            n
+            for n in (
+                f"Changes since {since:%Y-%m-%d %H:%M} UTC, merged by Id.",
+                wide_note(dataset.source, selection, method),
+            )
+            if n
+        ),
         mode="incremental",
         since=since,
         deleted_flag="IsDeleted" not in selection.names and "isdeleted" in available,

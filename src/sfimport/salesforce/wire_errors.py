@@ -35,6 +35,8 @@ from sfimport.salesforce.redaction import redact
 #: empty or HTML body. Retrying them is safe.
 RETRYABLE_STATUSES = frozenset({406, 420, 429, 500, 502, 503, 504})
 
+#: The web tier's answers to a request head over 16,384 bytes (a SOQL URI of a wide object).
+_TOO_LONG = {414: "URI Too Long", 431: "Request Header Fields Too Large"}
 _API_DISABLED = frozenset({"API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"})
 _SESSION = frozenset({"INVALID_SESSION_ID", "INVALID_AUTH_HEADER", "INVALIDSESSIONID"})
 _ACCESS = frozenset(
@@ -220,6 +222,14 @@ def _invalid_field(
 def _error_from_status(status: int, text: str) -> SalesforceError:
     detail = redact(text.strip())[:300] or f"HTTP {status}"
     message = f"Salesforce answered HTTP {status}: {detail}"
+    if status in _TOO_LONG:
+        # Salesforce's web tier answers these in HTML before the API sees the request.
+        return SalesforceError(
+            f"Salesforce refused the request as too long (HTTP {status} {_TOO_LONG[status]}): "
+            "its URI and headers may take 16,384 bytes.",
+            status=status,
+            remedy="Select fewer fields of this object, or read it through the Bulk API.",
+        )
     if status == 401:
         return ConnectionFailed(f"{_GENERIC_CONNECTION_MESSAGE} ({message})", status=status)
     if status == 403:

@@ -54,10 +54,31 @@ class FakeReports:
     def __init__(self, data: list[dict[str, Any]]) -> None:
         self.data = data
         self.runs = 0
+        self.instances: dict[str, dict[str, Any]] = {}
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
-        self.runs += 1
-        metadata = json.loads(request.content)["reportMetadata"]
+        # Runs are asynchronous: POST .../instances, then GET .../instances/{id}.
+        if request.method == "POST":
+            assert request.url.path.endswith("/instances")
+            self.runs += 1
+            instance_id = f"0LG000000000{self.runs:03d}AAA"
+            self.instances[instance_id] = json.loads(request.content)["reportMetadata"]
+            return httpx2.Response(
+                200,
+                json={
+                    "id": instance_id,
+                    "status": "New",
+                    "requestDate": "2026-03-02T12:00:00Z",
+                    "completionDate": None,
+                    "ownerId": "005000000000001AAA",
+                },
+            )
+        instance_id = request.url.path.rsplit("/", 1)[1]
+        body = self.run(self.instances[instance_id])
+        body["attributes"] = {"id": instance_id, "status": "Success", "type": "ReportInstance"}
+        return httpx2.Response(200, json=body)
+
+    def run(self, metadata: dict[str, Any]) -> dict[str, Any]:
         kept = [r for r in self.data if all(_match(r, f) for f in metadata["reportFilters"])]
         if metadata.get("sortBy"):
             key = KEYS[metadata["sortBy"][0]["sortColumn"]]
@@ -91,7 +112,7 @@ class FakeReports:
             "reportMetadata": metadata,
             "reportExtendedMetadata": {"detailColumnInfo": INFO},
         }
-        return httpx2.Response(200, json=body)
+        return body
 
 
 def _key(value: Any) -> Any:
@@ -130,7 +151,9 @@ def read(fake: FakeReports) -> tuple[ReportReader, list[Any]]:
         "reportMetadata": METADATA,
         "reportExtendedMetadata": {"detailColumnInfo": INFO},
     }
-    reader = ReportReader(client, METADATA["id"], describe, Tally(), lambda t: None)
+    reader = ReportReader(
+        client, METADATA["id"], describe, Tally(), lambda t: None, sleep=lambda s: None
+    )
     batches = list(reader.batches())
     return reader, batches
 

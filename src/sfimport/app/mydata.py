@@ -91,4 +91,5 @@ class MyDataService(Core):
             skipped=dataset.skipped,
             cursor_field=dataset.cursor_field,
             last_failure=failure,
+            column_notes=tuple((c.name, c.note) for c in dataset.columns if c.note),
         )

@@ -83,6 +83,8 @@ class DatasetInfo:
     cursor_field: str | None = None
     #: The latest attempt that did not complete it, when newer than the last success.
     last_failure: FailedAttempt | None = None
+    #: (column, note) where sfimport chose what describe did not say (a fallback scale).
+    column_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

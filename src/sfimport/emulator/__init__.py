@@ -31,6 +31,8 @@ Control API (JSON, no auth, never called by the product; answers 400 `{"error"}`
   working (400 INVALID_QUERY_LOCATOR).
 - `POST /__emulator__/bulk {"delay_seconds": 0.3, "default_page_rows": 50000, "fail_next": 1}`:
   how long Bulk jobs take, the page size without maxRecords, jobs forced to end Failed.
+- `POST /__emulator__/reports {"run_delay_seconds": 2.5, "fail_next": 1}`: how long an
+  asynchronous report run (instance) stays Running, and instances forced to end in Error.
 - `POST /__emulator__/records/{Object} {"insert": [{...}], "update": [{"Id", ...}],
   "delete": [ids]}`: change data; LastModifiedDate and SystemModstamp become the clock's now,
   deletes set IsDeleted (seen by queryAll and /deleted).

@@ -482,9 +482,6 @@ def generate_table(spec: ObjectSpec, rows: int, seed: int, context: Context) -> 
         ):
             missing = pa.array(rng.random(rows) < field_spec.null_fraction)
             column = pc.if_else(missing, pa.scalar(None, column.type), column)
-        if field_spec.type in {"currency", "percent"} and field_spec.scale:
-            # Salesforce stores money at the field's scale: 12.34, never 12.340000000000002.
-            column = pc.round(column.cast(pa.float64()), field_spec.scale)
         cols.columns[field_spec.name] = column.cast(_arrow_type(field_spec))
     for compound, missing_place in cols.place_missing.items():
         # A missing address is missing as a whole, so the compound field renders as null.
@@ -500,9 +497,19 @@ def generate_table(spec: ObjectSpec, rows: int, seed: int, context: Context) -> 
     for field_spec in stored_fields(spec):
         if field_spec.name not in cols.columns:
             cols.columns[field_spec.name] = pa.nulls(rows, _arrow_type(field_spec))
+        elif field_spec.type in {"currency", "percent"} and field_spec.scale:
+            cols.columns[field_spec.name] = _at_scale(cols.columns[field_spec.name], field_spec)
     return pa.table(
         {f.name: cols.columns[f.name].cast(_arrow_type(f)) for f in stored_fields(spec)}
     )
+
+
+def _at_scale(column: pa.Array, spec: FieldSpec) -> pa.Array:
+    """Money as Salesforce stores it, at the field's scale: 12.34, never 12.340000000000002.
+    (Arrow's round multiplies by 0.01 and leaves 952.4300000000001; numpy divides.)"""
+    values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    missing = np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False))
+    return pa.array(np.round(values, spec.scale), mask=missing)
 
 
 def _set(cols: _Columns, name: str, values: pa.Array) -> None:

@@ -114,6 +114,18 @@ def fault_routes(org: Org) -> list[BaseRoute]:
             "jobs": len(services.bulk.jobs),
         }
 
+    def report_runs(body: dict[str, Any]) -> dict[str, Any]:
+        settings = services.report_instances.settings
+        if "run_delay_seconds" in body:
+            settings.run_delay_seconds = max(0.0, float(body["run_delay_seconds"]))
+        if "fail_next" in body:
+            settings.fail_next = max(0, int(body["fail_next"]))
+        return {
+            "run_delay_seconds": settings.run_delay_seconds,
+            "fail_next": settings.fail_next,
+            "instances": len(services.report_instances.instances),
+        }
+
     def records(body: dict[str, Any]) -> dict[str, Any]:
         name = str(body["object"])
         answer: dict[str, Any] = {}
@@ -134,6 +146,7 @@ def fault_routes(org: Org) -> list[BaseRoute]:
         Route(f"{PREFIX}/faults", _control(responses), methods=["POST"]),
         Route(f"{PREFIX}/locators/expire", _control(locators), methods=["POST"]),
         Route(f"{PREFIX}/bulk", _control(bulk), methods=["POST"]),
+        Route(f"{PREFIX}/reports", _control(report_runs), methods=["POST"]),
         Route(f"{PREFIX}/records/{{object}}", _control(records), methods=["POST"]),
     ]
 

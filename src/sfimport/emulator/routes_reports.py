@@ -15,6 +15,7 @@ from sfimport.emulator import report_run, reports
 from sfimport.emulator.api_call import api_call
 from sfimport.emulator.errors import SalesforceApiError
 from sfimport.emulator.org import Org, User
+from sfimport.emulator.report_instances import ReportInstances
 from sfimport.emulator.responses import json_response
 
 ROOT = "/services/data/{version}/analytics/reports"
@@ -34,8 +35,9 @@ async def _metadata(request: Request) -> dict[str, Any] | None:
     return metadata
 
 
-def report_routes(org: Org) -> list[BaseRoute]:
-    """The recent list, describe, and synchronous runs (GET, or POST with overrides)."""
+def report_routes(org: Org, instances: ReportInstances) -> list[BaseRoute]:
+    """The recent list, describe, synchronous runs (GET, or POST with overrides) and
+    asynchronous runs (instances)."""
 
     async def recent(request: Request) -> Response:
         async def work(user: User, version: str) -> Response:
@@ -65,8 +67,36 @@ def report_routes(org: Org) -> list[BaseRoute]:
 
         return await api_call(org, request, work)
 
+    async def instance_list(request: Request) -> Response:
+        report_id = str(request.path_params["report_id"])
+        details = request.query_params.get("includeDetails", "false").lower() == "true"
+
+        async def work(user: User, version: str) -> Response:
+            if request.method == "POST":
+                overrides = await _metadata(request)
+                created = instances.create(user, report_id, overrides, details, version)
+                return json_response(created)
+            return json_response(instances.list(user, report_id))
+
+        return await api_call(org, request, work)
+
+    async def instance(request: Request) -> Response:
+        report_id = str(request.path_params["report_id"])
+        instance_id = str(request.path_params["instance_id"])
+
+        async def work(user: User, version: str) -> Response:
+            if request.method == "DELETE":
+                instances.delete(user, report_id, instance_id)
+                return Response(status_code=204)
+            body = await run_in_threadpool(instances.result, user, report_id, instance_id)
+            return json_response(body)
+
+        return await api_call(org, request, work)
+
     return [
         Route(ROOT, recent, methods=["GET"]),
+        Route(ROOT + "/{report_id}/instances", instance_list, methods=["GET", "POST"]),
+        Route(ROOT + "/{report_id}/instances/{instance_id}", instance, methods=["GET", "DELETE"]),
         Route(ROOT + "/{report_id}/describe", describe, methods=["GET"]),
         Route(ROOT + "/{report_id}", run, methods=["GET", "POST"]),
     ]

@@ -18,7 +18,7 @@ def service_routes(org: Org) -> list[BaseRoute]:
     return [
         *fault_routes(org),
         *bulk_routes(org, services_for(org).bulk),
-        *report_routes(org),
+        *report_routes(org, services_for(org).report_instances),
     ]
 
 

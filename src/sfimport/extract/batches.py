@@ -132,8 +132,13 @@ def _rest_column(values: list[Any], field: pa.Field) -> pa.Array:
             return _times(pa.array(values, pa.string()))
         if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
             return pa.array(values, pa.string()).cast(kind)
+        if pa.types.is_floating(kind):
+            # Query pages are parsed with exact decimals (see RestApi.query); doubles stay doubles.
+            return pa.array([None if v is None else float(v) for v in values], kind)
+        if pa.types.is_decimal(kind) and any(isinstance(v, float) for v in values):
+            raise TypeError("a binary float must not reach a decimal column")
         return pa.array(values, kind)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         # Say which column; never echo the value (it may be one that is to be concealed).
         raise SalesforceError(
             f"A REST query record has a value in column {field.name} that is not a {kind}."

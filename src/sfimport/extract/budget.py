@@ -24,6 +24,8 @@ BULK_PAGE_ROWS = 100_000
 REST_THRESHOLD_ROWS = 10_000
 #: Report runs return at most 2,000 detail rows; larger reports are sliced by filters.
 REPORT_ROWS_PER_RUN = 2000
+#: Calls of one asynchronous report run: start the instance, fetch its results.
+REPORT_CALLS_PER_RUN = 2
 #: Default share of the daily allowance an import may use (the rest is left to other apps).
 DEFAULT_BUDGET_PERCENT = 80.0
 #: Calls Salesforce counts against the daily allowance: the versioned data API.
@@ -52,10 +54,12 @@ def report_calls(expected_rows: int | None) -> int:
     """Calls to import one report: describe, then one run per 2,000-row slice.
 
     Slicing bisects ranges, so a report of ``n`` slices takes up to about twice ``n`` runs.
+    Each run is asynchronous: start the instance and fetch it (more polls when it is slow).
     """
     rows = expected_rows or 0
     slices = max(1, math.ceil(rows / REPORT_ROWS_PER_RUN))
-    return 1 + (1 if slices == 1 else 2 * slices)
+    runs = 1 if slices == 1 else 2 * slices
+    return 1 + REPORT_CALLS_PER_RUN * runs
 
 
 #: Calls made while planning, per object: describe and SELECT COUNT().

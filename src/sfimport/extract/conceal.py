@@ -362,6 +362,7 @@ REMOVED = "removed (empty)"
 #: Made-up values of columns that are not text, by what they hold.
 _TYPED_EXAMPLES: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
     (pa.types.is_floating, "1250.5"),
+    (pa.types.is_decimal, "1250.50"),
     (pa.types.is_integer, "42"),
     (pa.types.is_date, "2024-05-01"),
     (pa.types.is_timestamp, "2024-05-01 09:30 UTC"),

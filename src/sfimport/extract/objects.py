@@ -111,7 +111,11 @@ def object_batches(
                 raise
     tally.method = "rest"
     first = client.rest.query(
-        soql, include_deleted=include_deleted, batch_size=REST_PAGE_ROWS, known_fields=known
+        soql,
+        include_deleted=include_deleted,
+        batch_size=REST_PAGE_ROWS,
+        known_fields=known,
+        exact_numbers=True,
     )
     yield from _rest_stream(first, schema, tally, on_page)
 
@@ -138,6 +142,7 @@ def _rest_pages(
                 url,
                 headers={"Sforce-Query-Options": f"batchSize={REST_PAGE_ROWS}"},
                 known_fields=known,
+                exact_numbers=True,
             )
             yield page
             url = None if page["done"] else page.get("nextRecordsUrl")

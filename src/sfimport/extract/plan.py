@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sfimport.extract import budget
 from sfimport.extract.cursor import REST_URI_BUDGET, rest_query_bytes
-from sfimport.extract.schema import FieldSelection, FieldSpec
+from sfimport.extract.schema import FieldSelection, FieldSpec, scale_fallback_note
 from sfimport.extract.spec import ImportSpec
 from sfimport.salesforce.client import ApiUsage
 from sfimport.store.runs import ErrorInfo
@@ -149,6 +149,7 @@ def plan_object(
             f"{sobject} has no SystemModstamp, LastModifiedDate or CreatedDate: it is imported "
             "whole, whatever the start date."
         )
+    notes.extend(scale_fallback_note(f) for f in selection.fields if f.scale_fallback)
     note = " ".join(n for n in notes if n)
     return PlannedDataset(
         name=sobject,

@@ -1,18 +1,21 @@
-"""Importing a report: run it through the Reports API and turn its detail rows into Arrow
-batches whose columns are the report's column labels, typed from ``detailColumnInfo``.
+"""Importing a report: run it through the Reports API and turn its detail rows into Arrow batches
+whose columns are the report's column labels, typed from ``detailColumnInfo``.
 
-A synchronous run returns at most 2,000 detail rows (``allData`` false beyond that). Larger
-reports are fetched completely by slicing: extra ``reportFilters`` split the report into parts
-until every part comes back whole. Ranges of a date, datetime or number column are bisected;
-rows that column leaves empty, and single values holding over 2,000 rows, are split on the next
-column; text and id columns split at values Salesforce itself sorts. The rows are then checked
-against the report's own grand total (``RowCount`` in ``factMap["T!T"]``). Only rows equal in
-every sliceable column can defeat this: the report is then marked incomplete, never silently cut.
+Every run is asynchronous (a report instance, polled until it succeeds), since large reports run
+for minutes and a synchronous run times out. A run returns at most 2,000 detail rows
+(``allData`` false beyond that). Larger reports are fetched completely by slicing: extra
+``reportFilters`` split the report into parts until every part comes back whole. Ranges of a
+date, datetime or number column are bisected; rows that column leaves empty, and single values
+holding over 2,000 rows, are split on the next column; text and id columns split at values
+Salesforce itself sorts. The rows are then checked against the report's own grand total
+(``RowCount`` in ``factMap["T!T"]``). Only rows equal in every sliceable column can defeat this:
+the report is then marked incomplete, never silently cut.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from sfimport.errors import SalesforceError, TransientError
 from sfimport.extract.objects import Tally
 from sfimport.extract.plan import ReportColumn
 from sfimport.extract.schema import META_LABEL, META_SF_TYPE
@@ -48,6 +52,11 @@ _RANGE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
 #: Columns a report is sliced on by value when no range column splits it (long text cannot be
 #: compared in report filters).
 _TEXT_SLICE_TYPES = ("id", "string", "picklist", "combobox", "email", "phone", "url")
+#: Seconds between report instance polls: quick at first (most runs take a second), then capped.
+INSTANCE_POLL_INITIAL = 0.25
+INSTANCE_POLL_MAX = 5.0
+#: A report instance still running after this long is given up (resumable later).
+INSTANCE_WAIT_MAX = 30 * 60.0
 #: Bisection depth at which slicing gives up (2^40 slices is far beyond any report).
 _MAX_DEPTH = 40
 _TEXT_TYPES_CONCEALED = frozenset({"email", "phone", "url", "textarea"})
@@ -137,7 +146,14 @@ class ReportReader:
         describe: ReportDescribe,
         tally: Tally,
         on_page: Callable[[Tally], None],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_wait: Callable[[str], None] = lambda message: None,
     ) -> None:
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._on_wait = on_wait
         self._client = client
         self._report_id = report_id
         self._metadata = describe["reportMetadata"]
@@ -339,9 +355,38 @@ class ReportReader:
                 "rowLimit": top,
                 "direction": sort[0]["sortOrder"] if sort else "Asc",
             }
-        run = self._client.reports.run(self._report_id, metadata=metadata)
+        return self._run_async(metadata)
+
+    def _run_async(self, metadata: ReportMetadata) -> ReportRun:
+        """Run through a report instance, polling until Salesforce has finished: a slow report
+        would time out as a synchronous run. Progress says how long it has been running."""
+        reports = self._client.reports
+        instance = reports.start_run(self._report_id, metadata=metadata)
         self._tally.api_calls += 1
-        return run
+        began = self._monotonic()
+        delay = INSTANCE_POLL_INITIAL
+        while True:
+            self._sleep(delay)
+            delay = min(INSTANCE_POLL_MAX, delay * 2)
+            status, run = reports.instance(self._report_id, instance["id"])
+            self._tally.api_calls += 1
+            if run is not None:
+                return run
+            if status["status"] == "Error":
+                raise SalesforceError(
+                    f"Salesforce could not run the report {self._report_id} "
+                    f"(report instance {instance['id']} ended with status Error)."
+                )
+            waited = self._monotonic() - began
+            if waited > INSTANCE_WAIT_MAX:
+                raise TransientError(
+                    f"The report {self._report_id} was still running in Salesforce after "
+                    f"{waited / 60:.0f} minutes.",
+                    remedy="Resume the run later, or add filters to the report in Salesforce.",
+                )
+            self._on_wait(
+                f"Salesforce is running the report ({status['status'].lower()}, {waited:.0f} s)."
+            )
 
     def _emit(self, run: ReportRun) -> Iterator[pa.RecordBatch]:
         rows = _detail_rows(run)

@@ -327,7 +327,21 @@ class Runner:
                     tally.rows = tally.pages = 0
                 describe = client.reports.describe(planned.source)
                 tally.api_calls += 1
-                reader = ReportReader(client, planned.source, describe, tally, on_page)
+
+                def on_wait(message: str) -> None:
+                    progress("downloading", message)
+                    if self._should_stop():
+                        raise _stopped()
+
+                reader = ReportReader(
+                    client,
+                    planned.source,
+                    describe,
+                    tally,
+                    on_page,
+                    sleep=self._sleep,
+                    on_wait=on_wait,
+                )
                 for batch in reader.batches():
                     stager.write(self._concealer.conceal_batch(batch, shapes))
                 outcome = reader.outcome

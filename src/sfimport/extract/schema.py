@@ -20,15 +20,18 @@ _ARROW_TYPES: Mapping[str, pa.DataType] = {
     "int": pa.int64(),
     "long": pa.int64(),
     "double": pa.float64(),
-    "percent": pa.float64(),
-    # Currency travels as xsd:double in every API (JSON numbers, plain CSV decimals), so float64
-    # holds exactly what Salesforce sends; decimal128 would need a per-field precision that
-    # describe reports inconsistently (AnnualRevenue says precision 18, scale 0).
-    "currency": pa.float64(),
     "date": pa.date32(),
     "datetime": pa.timestamp("ms", tz="UTC"),
     "time": pa.time32("ms"),
 }
+
+#: Money and percentages are stored as decimals, never binary floats, so sums are exact: the
+#: scale is describe's; 38 digits hold any value Salesforce can (18 digits at most).
+DECIMAL_TYPES = frozenset({"currency", "percent"})
+DECIMAL_PRECISION = 38
+#: Scale used when describe says 0 for a currency field (AnnualRevenue does, yet the API may
+#: carry cents): wide enough for any amount Salesforce stores, and said so in the schema.
+FALLBACK_CURRENCY_SCALE = 8
 
 #: Compound fields: Salesforce also describes their parts (BillingStreet, ...) as fields of their
 #: own, with ``compoundFieldName`` pointing back; the parts are imported instead of the whole.
@@ -46,6 +49,7 @@ CURSOR_CANDIDATES: tuple[str, ...] = ("SystemModstamp", "LastModifiedDate", "Cre
 #: Column metadata keys carried by every Arrow field.
 META_SF_TYPE = b"sf_type"
 META_LABEL = b"label"
+META_NOTE = b"note"
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,24 @@ class FieldSpec:
         )
 
     @property
+    def decimal_scale(self) -> int | None:
+        """The scale of a currency or percent column (None for other types)."""
+        if self.sf_type not in DECIMAL_TYPES:
+            return None
+        if self.sf_type == "currency" and self.scale <= 0:
+            return FALLBACK_CURRENCY_SCALE
+        return max(self.scale, 0)
+
+    @property
+    def scale_fallback(self) -> bool:
+        """True when describe gave no usable scale and the fallback is used."""
+        return self.sf_type == "currency" and self.scale <= 0
+
+    @property
     def arrow_type(self) -> pa.DataType:
+        scale = self.decimal_scale
+        if scale is not None:
+            return pa.decimal128(DECIMAL_PRECISION, scale)
         return _ARROW_TYPES.get(self.sf_type, pa.string())
 
     @property
@@ -185,13 +206,27 @@ def cursor_field(fields: Iterable[FieldSpec]) -> str | None:
 
 
 def arrow_field(spec: FieldSpec) -> pa.Field:
-    """The Arrow column of one field; its metadata keeps the Salesforce type and label."""
-    return pa.field(
-        spec.name,
-        spec.arrow_type,
-        nullable=True,
-        metadata={META_SF_TYPE: spec.sf_type.encode(), META_LABEL: spec.label.encode()},
+    """The Arrow column of one field; its metadata keeps the Salesforce type and label (and
+    says when a currency scale is sfimport's fallback rather than describe's)."""
+    metadata = {META_SF_TYPE: spec.sf_type.encode(), META_LABEL: spec.label.encode()}
+    if spec.scale_fallback:
+        metadata[META_NOTE] = scale_fallback_note(spec).encode()
+    return pa.field(spec.name, spec.arrow_type, nullable=True, metadata=metadata)
+
+
+def scale_fallback_note(spec: FieldSpec) -> str:
+    """What the schema says about a currency column whose scale describe left at 0."""
+    return (
+        f"{spec.name}: describe gives scale 0 for this currency field; stored as "
+        f"DECIMAL({DECIMAL_PRECISION},{FALLBACK_CURRENCY_SCALE}) so no cent is lost."
     )
+
+
+def field_note(field: pa.Field) -> str:
+    """The note recorded on an Arrow field (empty when none)."""
+    meta = field.metadata or {}
+    note = meta.get(META_NOTE)
+    return bytes(note).decode() if note else ""
 
 
 def arrow_schema(fields: Sequence[FieldSpec]) -> pa.Schema:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -247,12 +248,14 @@ class SalesforceClient:
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         known_fields: Collection[str] = (),
+        exact_numbers: bool = False,
     ) -> Any:
-        """``GET`` a JSON resource (see :meth:`request`)."""
+        """``GET`` a JSON resource (see :meth:`request`); ``exact_numbers`` parses JSON numbers
+        with a fraction or exponent as :class:`~decimal.Decimal`, never as binary floats."""
         response = self.request(
             "GET", path, params=params, headers=headers, known_fields=known_fields
         )
-        return _json_body(response)
+        return _json_body(response, exact_numbers=exact_numbers)
 
     def send_json(
         self,
@@ -332,8 +335,10 @@ def _retry_after(response: httpx2.Response) -> float | None:
     return float(value) if value.strip().isdigit() else None
 
 
-def _json_body(response: httpx2.Response) -> Any:
+def _json_body(response: httpx2.Response, *, exact_numbers: bool = False) -> Any:
     try:
+        if exact_numbers:
+            return jsonlib.loads(response.content, parse_float=Decimal)
         return response.json()
     except ValueError as exc:
         raise SalesforceError(

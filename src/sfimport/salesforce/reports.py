@@ -1,5 +1,5 @@
 """Reports API calls: list reports (SOQL on Report, and the recently viewed list), describe,
-and run synchronously with ``reportMetadata`` overrides.
+and run synchronously or asynchronously (report instances) with ``reportMetadata`` overrides.
 
 Every analytics call needs the user's Run Reports permission (403 otherwise).
 """
@@ -13,6 +13,7 @@ from urllib.parse import quote
 from sfimport.errors import SalesforceError
 from sfimport.salesforce.wire import (
     ReportDescribe,
+    ReportInstance,
     ReportListItem,
     ReportMetadata,
     ReportRecord,
@@ -71,6 +72,36 @@ class ReportsApi:
         else:
             body = self._client.send_json("POST", path, {"reportMetadata": metadata}, params=params)
         return cast(ReportRun, _report_body(body, "factMap"))
+
+    def start_run(
+        self,
+        report_id: str,
+        *,
+        metadata: ReportMetadata | None = None,
+        include_details: bool = True,
+    ) -> ReportInstance:
+        """``POST /analytics/reports/{id}/instances``: run the report asynchronously (slow
+        reports time out synchronously); poll :meth:`instance` for its results."""
+        path = self._path(report_id, "/instances")
+        params: dict[str, str | int] = {"includeDetails": "true" if include_details else "false"}
+        body = {"reportMetadata": metadata} if metadata is not None else None
+        answer = self._client.send_json("POST", path, body, params=params)
+        if not isinstance(answer, dict) or "id" not in answer or "status" not in answer:
+            raise SalesforceError("Salesforce sent an unexpected report instance.")
+        return cast(ReportInstance, answer)
+
+    def instance(self, report_id: str, instance_id: str) -> tuple[ReportInstance, ReportRun | None]:
+        """``GET .../instances/{instanceId}``: the instance's status, and its run once the
+        status is ``Success``."""
+        path = self._path(report_id, f"/instances/{quote(instance_id, safe='')}")
+        body = self._client.get_json(path)
+        attributes = body.get("attributes") if isinstance(body, dict) else None
+        if not isinstance(attributes, dict) or "status" not in attributes:
+            raise SalesforceError("Salesforce sent an unexpected report instance.")
+        status = cast(ReportInstance, attributes)
+        if status["status"] != "Success":
+            return status, None
+        return status, cast(ReportRun, _report_body(body, "factMap"))
 
     def _path(self, report_id: str, suffix: str = "") -> str:
         return self._client.data_path(f"analytics/reports/{quote(report_id, safe='')}{suffix}")

@@ -64,19 +64,23 @@ class RestApi:
         include_deleted: bool = False,
         batch_size: int | None = None,
         known_fields: Collection[str] = (),
+        exact_numbers: bool = False,
     ) -> Iterator[QueryResult]:
         """Pages of a SOQL query, fetched lazily, following ``nextRecordsUrl``.
 
         ``include_deleted`` uses ``queryAll`` (soft-deleted and archived rows too).
         ``known_fields`` turns INVALID_FIELD on a previously imported field into
-        :class:`~sfimport.errors.FieldUnavailable`.
+        :class:`~sfimport.errors.FieldUnavailable`. ``exact_numbers`` reads decimal numbers as
+        :class:`~decimal.Decimal` (money must not pass through a binary float).
         """
         headers = {}
         if batch_size is not None:
             size = max(MIN_BATCH_SIZE, min(MAX_BATCH_SIZE, batch_size))
             headers["Sforce-Query-Options"] = f"batchSize={size}"
         resource = "queryAll" if include_deleted else "query"
-        page = self._page(self._client.data_path(resource), {"q": soql}, headers, known_fields)
+        page = self._page(
+            self._client.data_path(resource), {"q": soql}, headers, known_fields, exact_numbers
+        )
         seen: set[str] = set()
         while True:
             yield page
@@ -89,7 +93,7 @@ class RestApi:
             seen.add(next_url)
             # nextRecordsUrl is fetched with no query parameters; it says /query/ even for
             # queryAll and continues the same cursor.
-            page = self._page(next_url, None, headers, known_fields)
+            page = self._page(next_url, None, headers, known_fields, exact_numbers)
 
     def records(
         self,
@@ -148,9 +152,16 @@ class RestApi:
         params: dict[str, str] | None,
         headers: dict[str, str],
         known_fields: Collection[str],
+        exact_numbers: bool = False,
     ) -> QueryResult:
         body = _expect(
-            self._client.get_json(path, params=params, headers=headers, known_fields=known_fields),
+            self._client.get_json(
+                path,
+                params=params,
+                headers=headers,
+                known_fields=known_fields,
+                exact_numbers=exact_numbers,
+            ),
             dict,
         )
         _require_keys(body, "totalSize", "done", "records")

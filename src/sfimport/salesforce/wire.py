@@ -406,3 +406,18 @@ class ReportRun(TypedDict):
     groupingsAcross: Groupings
     reportMetadata: ReportMetadata
     reportExtendedMetadata: ReportExtendedMetadata
+
+
+class ReportInstance(TypedDict):
+    """An asynchronous run: ``POST /analytics/reports/{id}/instances`` answers this, and
+    ``GET .../instances/{instanceId}`` carries it as ``attributes`` (``type``
+    ``ReportInstance``), followed by the run's body once ``status`` is ``Success``."""
+
+    id: str
+    #: ``New`` | ``Running`` | ``Success`` | ``Error``.
+    status: str
+    requestDate: str
+    completionDate: str | None
+    ownerId: str
+    url: NotRequired[str | None]
+    hasDetailRows: NotRequired[bool]

@@ -94,12 +94,14 @@ Kind = Literal["object", "report"]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a data set: its name, DuckDB type, Salesforce type and label."""
+    """One column of a data set: its name, DuckDB type, Salesforce type and label, and a note
+    when sfimport chose something describe did not say (a fallback decimal scale)."""
 
     name: str
     type: str
     sf_type: str
     label: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -677,14 +679,15 @@ def _columns(
     columns = []
     for row in described:
         name, duck_type = str(row[0]), str(row[1])
-        sf_type, label = "string", name
+        sf_type, label, note = "string", name, ""
         if name in known:
-            sf_type, label = known[name].sf_type, known[name].label
+            sf_type, label, note = known[name].sf_type, known[name].label, known[name].note
         if schema is not None and name in schema.names:
             meta = schema.field(name).metadata or {}
             sf_type = bytes(meta.get(b"sf_type", sf_type.encode())).decode()
             label = bytes(meta.get(b"label", label.encode())).decode()
-        columns.append(Column(name, duck_type, sf_type, label))
+            note = bytes(meta.get(b"note", b"")).decode()
+        columns.append(Column(name, duck_type, sf_type, label, note))
     return tuple(columns)
 
 

@@ -1,10 +1,11 @@
 """Real orgs' shapes against the emulator over loopback: a 600-field object under 10,000 rows
-imported whole, and long text areas (multi-line, quoted, non-Latin, 131,072 characters) kept
-byte for byte through REST and Bulk."""
+imported whole, long text areas (multi-line, quoted, non-Latin, 131,072 characters) kept byte
+for byte through REST and Bulk, and money summed exactly."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from sfimport.emulator.app import create_emulator
 from sfimport.emulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_demo_org
+from sfimport.emulator.jackson import java_double
 from sfimport.emulator.org import Org
 from sfimport.emulator.server import serve_in_thread
 from sfimport.extract.spec import ImportSpec, ObjectChoice
@@ -103,3 +105,47 @@ def test_long_text_keeps_every_byte_through_bulk_and_rest(workspace: Workspace, 
                 assert rows[record_id][column].encode() == want[column].encode()
     text = longest["Findings__c"]
     assert "\r\n" in text and '"' in text and "東京" in text and "🚀" in text
+
+
+def _exact_sum(org: Org, sobject: str, field: str) -> Decimal:
+    """The decimal sum of the values as the org sends them (its JSON text), no float involved."""
+    values = [r[field] for r in _live(org, sobject).values() if r[field] is not None]
+    return sum((Decimal(java_double(v)) for v in values), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("sobject", "field", "method"),
+    [("Invoice__c", "Amount__c", "rest"), (WIDE, "Contract_Value__c", "bulk")],
+)
+def test_sum_of_money_in_my_data_is_the_exact_decimal_sum(
+    workspace: Workspace, org: Org, sobject: str, field: str, method: str
+) -> None:
+    spec = ImportSpec(connection="demo", folder="Shapes", objects=(ObjectChoice(sobject),))
+    plan = workspace.build_plan(spec)
+    assert plan.datasets[0].method == method
+    assert workspace.run_import(plan).status == "complete"
+    got = workspace.query(f'SELECT SUM("{field}") AS total FROM "Shapes"."{sobject}"')
+    (total,) = got.rows[0]
+    want = _exact_sum(org, sobject, field)
+    assert isinstance(total, Decimal) and total == want
+    types = dict(workspace.query(f'SELECT "{field}" FROM "Shapes"."{sobject}" LIMIT 1').columns)
+    assert types[field] == "decimal128(38, 2)"
+
+
+def test_a_currency_field_described_with_scale_0_gets_the_fallback_scale_and_says_so(
+    workspace: Workspace, org: Org
+) -> None:
+    # AnnualRevenue is described as precision 18, scale 0, as in real orgs.
+    spec = ImportSpec(
+        connection="demo",
+        folder="Shapes",
+        objects=(ObjectChoice("Account", fields=("Name", "AnnualRevenue")),),
+    )
+    plan = workspace.build_plan(spec)
+    assert "AnnualRevenue: describe gives scale 0" in plan.datasets[0].note
+    assert workspace.run_import(plan).status == "complete"
+    dataset = workspace.get_dataset("Shapes.Account")
+    assert dict(dataset.columns)["AnnualRevenue"] == "DECIMAL(38,8)"
+    assert "scale 0" in dict(dataset.column_notes)["AnnualRevenue"]
+    got = workspace.query('SELECT SUM("AnnualRevenue") FROM "Shapes"."Account"')
+    assert got.rows[0][0] == _exact_sum(org, "Account", "AnnualRevenue")

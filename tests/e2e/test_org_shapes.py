@@ -4,51 +4,23 @@ for byte through REST and Bulk, and money summed exactly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
-from sfimport.emulator.app import create_emulator
-from sfimport.emulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_demo_org
+from sfimport.app.workspace import Workspace
+from sfimport.emulator.demo import build_demo_org
 from sfimport.emulator.jackson import java_double
 from sfimport.emulator.org import Org
-from sfimport.emulator.server import serve_in_thread
 from sfimport.extract.spec import ImportSpec, ObjectChoice
-from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
 
-ADMIN = "admin@sfimport-demo.example"
 WIDE = "Field_Survey__c"
 
 
 @pytest.fixture(scope="module")
 def org() -> Org:
     return build_demo_org(seed=11, scale={"Account": 50, "Contact": 50, "Field_Survey__c": 30})
-
-
-@pytest.fixture(scope="module")
-def base_url(org: Org) -> Iterator[str]:
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
-    settings = Settings(
-        home=tmp_path / "home",
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
-    workspace = Workspace(settings, sleep=lambda s: None)
-    minted = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": ADMIN}).json()
-    workspace.connect_with_refresh_token("demo", minted["refresh_token"], login_url=base_url)
-    with workspace:
-        yield workspace
 
 
 def _live(org: Org, name: str) -> dict[str, dict[str, Any]]:

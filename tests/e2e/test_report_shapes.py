@@ -11,20 +11,12 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from sfimport.emulator import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    build_demo_org,
-    create_emulator,
-    serve_in_thread,
-)
+from sfimport.app.workspace import Workspace
+from sfimport.emulator import build_demo_org
 from sfimport.emulator.org import Org
 from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec
-from sfimport.extract.workspace import Workspace
-from sfimport.settings import Settings
-
-ADMIN = "admin@sfimport-demo.example"
+from tests.e2e.conftest import ADMIN, connect, emulator_settings
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +24,12 @@ def org() -> Org:
     return build_demo_org(seed=5, scale={"Account": 120, "Contact": 150, "Opportunity": 200})
 
 
-@pytest.fixture(scope="module")
-def base_url(org: Org) -> Iterator[str]:
-    with serve_in_thread(create_emulator(org)) as server:
-        yield server.base_url
-
-
 @pytest.fixture
 def workspace(tmp_path: Path, base_url: str) -> Iterator[Workspace]:
-    settings = Settings(
-        home=tmp_path / "home",
-        production_login_url=base_url,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=DEMO_CLIENT_SECRET,
-    )
     # Real sleeps: the poll waits for the emulator's run delay to pass.
-    workspace = Workspace(settings, sleep=time.sleep)
-    minted = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": ADMIN}).json()
-    workspace.connect_with_refresh_token("demo", minted["refresh_token"], login_url=base_url)
-    with workspace:
+    settings = emulator_settings(tmp_path / "home", base_url)
+    with Workspace(settings, sleep=time.sleep) as workspace:
+        connect(workspace, base_url)
         yield workspace
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from sfimport.errors import SalesforceError
@@ -61,9 +63,10 @@ REST_RECORDS: list[dict[str, Any]] = [
         "Active__c": True,
         "NumberOfEmployees": 8500,
         "Big__c": 9007199254740993,
-        "Score__c": 61.217062,
-        "Share__c": 12.5,
-        "AnnualRevenue": 300.0,
+        # Query pages are parsed with exact decimals (RestApi.query(exact_numbers=True)).
+        "Score__c": Decimal("61.217062"),
+        "Share__c": Decimal("12.5"),
+        "AnnualRevenue": Decimal("300.0"),
         "Founded__c": "1999-12-31",
         "SystemModstamp": "2024-01-31T10:20:30.123+0000",
         "Opens__c": "08:30:00.000Z",
@@ -105,8 +108,8 @@ EXPECTED_FIRST = {
     "NumberOfEmployees": 8500,
     "Big__c": 9007199254740993,
     "Score__c": 61.217062,
-    "Share__c": 12.5,
-    "AnnualRevenue": 300.0,
+    "Share__c": Decimal("12.5"),
+    "AnnualRevenue": Decimal("300.0"),
     "Founded__c": date(1999, 12, 31),
     "SystemModstamp": datetime(2024, 1, 31, 10, 20, 30, 123000, tzinfo=UTC),
     "Opens__c": time(8, 30),
@@ -208,3 +211,24 @@ def test_a_binary_file_is_read_as_a_page() -> None:
     assert table.num_rows == 2
     assert table.schema.equals(SCHEMA)
     assert isinstance(table, pa.Table)
+
+
+def test_money_is_a_decimal_at_describe_scale_and_a_binary_float_is_refused() -> None:
+    specs = [
+        FieldSpec("Id", "Id", "id"),
+        FieldSpec("Amount", "Amount", "currency", precision=18, scale=2),
+    ]
+    schema = arrow_schema(specs)
+    assert schema.field("Amount").type == pa.decimal128(38, 2)
+    page = b'"Id","Amount"\n"006A","0.10"\n"006B","0.20"\n"006C","1E+2"\n'
+    table = csv_page_table(page, schema)
+    assert table.column("Amount").to_pylist() == [
+        Decimal("0.10"),
+        Decimal("0.20"),
+        Decimal("100.00"),
+    ]
+    assert pc.sum(table.column("Amount")).as_py() == Decimal("100.30")
+    exact = rest_records_batch([{"Id": "006A", "Amount": Decimal("0.10")}], schema)
+    assert exact.column(1).to_pylist() == [Decimal("0.10")]
+    with pytest.raises(SalesforceError, match="column Amount"):
+        rest_records_batch([{"Id": "006A", "Amount": 0.1}], schema)

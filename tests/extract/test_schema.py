@@ -13,6 +13,7 @@ from sfimport.extract.schema import (
     arrow_schema,
     cursor_field,
     field_label,
+    field_note,
     field_sf_type,
     select_fields,
 )
@@ -125,8 +126,8 @@ def test_cursor_prefers_system_modstamp_then_last_modified_then_created() -> Non
         ("int", pa.int64()),
         ("long", pa.int64()),
         ("double", pa.float64()),
-        ("percent", pa.float64()),
-        ("currency", pa.float64()),
+        ("percent", pa.decimal128(38, 8)),  # scale 0 in describe: the fallback scale
+        ("currency", pa.decimal128(38, 8)),
         ("date", pa.date32()),
         ("datetime", pa.timestamp("ms", tz="UTC")),
         ("time", pa.time32("ms")),
@@ -146,3 +147,13 @@ def test_column_metadata_keeps_salesforce_type_and_label() -> None:
     assert field_sf_type(schema.field("OwnerId")) == "reference"
     assert field_label(schema.field("Name")) == "Account Name"
     assert schema.names[0] == "Id"
+
+
+def test_money_takes_the_scale_describe_gives_and_says_when_it_falls_back() -> None:
+    amount = FieldSpec("Amount", "Amount", "currency", precision=18, scale=2)
+    revenue = FieldSpec("AnnualRevenue", "Annual Revenue", "currency", precision=18, scale=0)
+    schema = arrow_schema([amount, revenue])
+    assert schema.field("Amount").type == pa.decimal128(38, 2)
+    assert field_note(schema.field("Amount")) == ""
+    assert schema.field("AnnualRevenue").type == pa.decimal128(38, 8)
+    assert "describe gives scale 0" in field_note(schema.field("AnnualRevenue"))

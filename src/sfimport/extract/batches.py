@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
@@ -134,7 +135,7 @@ def _rest_column(values: list[Any], field: pa.Field) -> pa.Array:
             return pa.array(values, pa.string()).cast(kind)
         if pa.types.is_floating(kind):
             # Query pages are parsed with exact decimals (see RestApi.query); doubles stay doubles.
-            return pa.array([None if v is None else float(v) for v in values], kind)
+            return pa.array([float(v) if isinstance(v, Decimal) else v for v in values], kind)
         if pa.types.is_decimal(kind) and any(isinstance(v, float) for v in values):
             raise TypeError("a binary float must not reach a decimal column")
         return pa.array(values, kind)

@@ -29,9 +29,9 @@ _ARROW_TYPES: Mapping[str, pa.DataType] = {
 #: scale is describe's; 38 digits hold any value Salesforce can (18 digits at most).
 DECIMAL_TYPES = frozenset({"currency", "percent"})
 DECIMAL_PRECISION = 38
-#: Scale used when describe says 0 for a currency field (AnnualRevenue does, yet the API may
-#: carry cents): wide enough for any amount Salesforce stores, and said so in the schema.
-FALLBACK_CURRENCY_SCALE = 8
+#: Scale used when describe says 0 for a currency or percent field (AnnualRevenue does, yet the
+#: API may carry cents): wide enough for any amount Salesforce stores, said so in the schema.
+FALLBACK_SCALE = 8
 
 #: Compound fields: Salesforce also describes their parts (BillingStreet, ...) as fields of their
 #: own, with ``compoundFieldName`` pointing back; the parts are imported instead of the whole.
@@ -99,14 +99,14 @@ class FieldSpec:
         """The scale of a currency or percent column (None for other types)."""
         if self.sf_type not in DECIMAL_TYPES:
             return None
-        if self.sf_type == "currency" and self.scale <= 0:
-            return FALLBACK_CURRENCY_SCALE
-        return max(self.scale, 0)
+        if self.scale <= 0:
+            return FALLBACK_SCALE
+        return self.scale
 
     @property
     def scale_fallback(self) -> bool:
         """True when describe gave no usable scale and the fallback is used."""
-        return self.sf_type == "currency" and self.scale <= 0
+        return self.sf_type in DECIMAL_TYPES and self.scale <= 0
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -215,10 +215,10 @@ def arrow_field(spec: FieldSpec) -> pa.Field:
 
 
 def scale_fallback_note(spec: FieldSpec) -> str:
-    """What the schema says about a currency column whose scale describe left at 0."""
+    """What the schema says about a money or percent column whose scale describe left at 0."""
     return (
-        f"{spec.name}: describe gives scale 0 for this currency field; stored as "
-        f"DECIMAL({DECIMAL_PRECISION},{FALLBACK_CURRENCY_SCALE}) so no cent is lost."
+        f"{spec.name}: describe gives scale 0 for this {spec.sf_type} field; stored as "
+        f"DECIMAL({DECIMAL_PRECISION},{FALLBACK_SCALE}) so no fraction is lost."
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import pyarrow as pa

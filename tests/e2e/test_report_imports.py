@@ -53,7 +53,7 @@ def test_every_demo_report_is_imported_whole_and_equals_the_org(
 ) -> None:
     with _workspace(tmp_path / "home", base_url, ADMIN) as workspace:
         reports = workspace.list_reports("demo")
-        assert {r.format for r in reports} == {"Tabular", "Summary", "Matrix"}
+        assert {r.format for r in reports} == {"Tabular", "Summary", "Matrix", "MultiBlock"}
         assert "All Contacts" in {r.name for r in reports}
         spec = ImportSpec(
             connection="demo", folder="Reports", reports=tuple(r.name for r in reports)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx2
 import pytest
@@ -63,3 +64,97 @@ def test_a_slow_report_is_imported_through_an_asynchronous_instance(
         headers={"Authorization": f"Bearer {token['access_token']}"},
     ).json()
     assert listed and {i["status"] for i in listed} == {"Success"}
+
+
+JOINED = "Accounts: Opportunities and Cases"
+
+
+def test_a_joined_report_lands_block_by_block_each_checked_against_its_count(
+    workspace: Workspace, org: Org
+) -> None:
+    plan = workspace.build_plan(ImportSpec(connection="demo", folder="Reports", reports=(JOINED,)))
+    (planned,) = plan.datasets
+    assert "joined report" in planned.note and "Block column" in planned.note
+    opportunities = [r for r in org.tables["Opportunity"].to_pylist() if not r["IsDeleted"]]
+    open_cases = [
+        r for r in org.tables["Case"].to_pylist() if not r["IsDeleted"] and r["Status"] != "Closed"
+    ]
+    assert planned.expected_rows == len(opportunities) + len(open_cases)
+    result = workspace.run_import(plan)
+    assert result.status == "complete", result.run
+    (ran,) = result.run.datasets
+    assert ran.count_mismatch == 0 and ran.rows == planned.expected_rows
+    name = planned.name
+    got = workspace.query(
+        f'SELECT "Block", count(*), count("Opportunity Name"), count("Case Number") '
+        f'FROM "Reports"."{name}" GROUP BY 1 ORDER BY 1'
+    )
+    # Each block's rows carry its own columns, empty in the other block's rows.
+    assert got.rows == [
+        ("B0", len(opportunities), len(opportunities), 0),
+        ("B1", len(open_cases), 0, len(open_cases)),
+    ]
+    subjects = workspace.query(f'SELECT "Subject" FROM "Reports"."{name}" WHERE "Block" = \'B1\'')
+    assert sorted(r[0] or "" for r in subjects.rows) == sorted(
+        c["Subject"] or "" for c in open_cases
+    )
+
+
+def test_a_joined_block_short_of_its_row_count_marks_the_data_set_incomplete() -> None:
+    from sfimport.extract.objects import Tally
+    from sfimport.extract.reports import ReportReader
+
+    describe: Any = {
+        "reportMetadata": {
+            "id": "00O000000000007AAA",
+            "reportFormat": "MULTI_BLOCK",
+            "detailColumns": ["B0#NAME", "B1#NAME"],
+            "aggregates": ["B0#RowCount", "B1#RowCount"],
+        },
+        "reportExtendedMetadata": {
+            "detailColumnInfo": {
+                "B0#NAME": {"label": "Name", "dataType": "string"},
+                "B1#NAME": {"label": "Name", "dataType": "string"},
+            }
+        },
+    }
+    run = {
+        **describe,
+        "allData": True,
+        "factMap": {
+            "B0#T!T": {
+                "aggregates": [{"value": 1, "label": "1"}],
+                "rows": [{"dataCells": [{"label": "a", "value": "a"}]}],
+            },
+            "B1#T!T": {
+                "aggregates": [{"value": 3, "label": "3"}],
+                "rows": [{"dataCells": [{"label": "b", "value": "b"}]}],
+            },
+        },
+    }
+
+    class Reports:
+        def start_run(self, report_id: str, **kwargs: Any) -> dict[str, Any]:
+            return {"id": "0LG1", "status": "New"}
+
+        def instance(self, report_id: str, instance_id: str) -> tuple[Any, Any]:
+            return {"status": "Success"}, run
+
+    class Client:
+        reports = Reports()
+
+    reader = ReportReader(
+        cast(Any, Client()),
+        "00O000000000007AAA",
+        describe,
+        Tally(),
+        lambda t: None,
+        sleep=lambda s: None,
+    )
+    rows = sum(batch.num_rows for batch in reader.batches())
+    assert rows == 2
+    assert reader.outcome is not None
+    assert reader.outcome.grand_total == 4
+    assert reader.outcome.incomplete_reason == (
+        "block B1: 1 rows were fetched but its row count is 3"
+    )

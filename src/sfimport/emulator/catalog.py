@@ -41,13 +41,14 @@ def _audit() -> tuple[FieldSpec, ...]:
     )
 
 
-def _owner() -> FieldSpec:
+def _owner(queues: bool = False) -> FieldSpec:
+    """OwnerId: a User, or on objects that queues can own, a User or a Queue (a Group)."""
     return F(
         "OwnerId",
         "reference",
         "Owner ID",
         nillable=False,
-        reference_to=("User",),
+        reference_to=("Group", "User") if queues else ("User",),
         relationship_name="Owner",
     )
 
@@ -319,6 +320,28 @@ ACCOUNT = ObjectSpec(
             scale=2,
             formula="AnnualRevenue / NumberOfEmployees",
         ),
+        # Person Accounts are enabled: a person account holds a consumer's name and contact
+        # details on the Account itself (business accounts leave these fields empty).
+        F("IsPersonAccount", "boolean", "Is Person Account", nillable=False, read_only=True),
+        F(
+            "FirstName",
+            "string",
+            "First Name",
+            length=40,
+            generator="first_name",
+            null_fraction=0.0,
+        ),
+        F("LastName", "string", "Last Name", length=80, generator="last_name", null_fraction=0.0),
+        F(
+            "Salutation",
+            "picklist",
+            "Salutation",
+            length=40,
+            picklist=("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."),
+        ),
+        F("PersonEmail", "email", "Email", generator="email"),
+        F("PersonMobilePhone", "phone", "Mobile", generator="phone"),
+        F("PersonBirthdate", "date", "Birthdate", generator="birthdate"),
     ),
     flags(mergeable=True),
 )
@@ -399,7 +422,7 @@ LEAD = ObjectSpec(
         F("NumberOfEmployees", "int", "Employees", digits=8, generator="employees"),
         F("IsConverted", "boolean", "Converted"),
         F("ConvertedDate", "date", "Converted Date", read_only=True, null_fraction=0.8),
-        _owner(),
+        _owner(queues=True),
         *_audit(),
     ),
     flags(mergeable=True),
@@ -618,7 +641,7 @@ CASE = ObjectSpec(
         F("IsClosed", "boolean", "Closed", read_only=True),
         F("ClosedDate", "datetime", "Closed Date", read_only=True, null_fraction=0.6),
         F("IsEscalated", "boolean", "Escalated"),
-        _owner(),
+        _owner(queues=True),
         *_audit(),
     ),
     flags(),
@@ -732,6 +755,32 @@ EVENT = ObjectSpec(
         *_audit(),
     ),
     flags(),
+)
+
+# Queues own records too: OwnerId of Case and Lead points to a User or to a Group of Type Queue.
+GROUP = ObjectSpec(
+    "Group",
+    "Group",
+    "Groups",
+    "00G",
+    (
+        _id("Group ID"),
+        F("Name", "string", "Name", length=40, nillable=False, name_field=True, null_fraction=0.0),
+        F("DeveloperName", "string", "Developer Name", length=80, null_fraction=0.0),
+        F(
+            "Type",
+            "picklist",
+            "Type",
+            length=40,
+            nillable=False,
+            picklist=("Queue", "Regular", "Role"),
+            null_fraction=0.0,
+        ),
+        F("Email", "email", "Email", generator="email", null_fraction=1.0),
+        *_audit(),
+    ),
+    flags(mergeable=False, replicateable=True),
+    owned=False,
 )
 
 USER = ObjectSpec(
@@ -1369,6 +1418,7 @@ USER_PERMISSION_ACCESS = ObjectSpec(
 
 DATA_OBJECTS: tuple[ObjectSpec, ...] = (
     USER,
+    GROUP,
     ACCOUNT,
     CONTACT,
     LEAD,
@@ -1398,6 +1448,7 @@ SETUP_OBJECTS: tuple[ObjectSpec, ...] = (
 # Default row counts of the seeded org: modest so tests stay fast, Contact above 2,000 so that
 # paging happens with the default batch size.
 DEFAULT_ROWS: dict[str, int] = {
+    "Group": 3,
     "Account": 500,
     "Contact": 2600,
     "Lead": 700,

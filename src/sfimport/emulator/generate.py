@@ -402,10 +402,17 @@ def _by_type(cols: _Columns, spec: FieldSpec) -> pa.Array:
 
 def _references(cols: _Columns, spec: FieldSpec) -> pa.Array:
     n = cols.rows
-    if spec.reference_to == ("User",):
+    if spec.reference_to in {("User",), ("Group", "User")}:
         users = cols.context["User"]
         active = users.filter(pc.field("UserType") == "Standard")["Id"].combine_chunks()
-        return active.take(pa.array(cols.numbers(0, len(active))))
+        owners = active.take(pa.array(cols.numbers(0, len(active))))
+        groups = cols.context.get("Group")
+        if spec.reference_to == ("User",) or groups is None or not groups.num_rows:
+            return owners
+        # A quarter of the records wait in a queue (OwnerId polymorphic: User or Group).
+        queues = groups.filter(pc.field("Type") == "Queue")["Id"].combine_chunks()
+        queued = queues.take(pa.array(cols.numbers(0, len(queues))))
+        return pc.if_else(pa.array(cols.rng.random(n) < 0.25), queued, owners)
     targets = [
         cols.context[name]["Id"].combine_chunks()
         for name in spec.reference_to
@@ -527,7 +534,40 @@ def _person_names(cols: _Columns) -> None:
         _set(cols, "Email", pc.if_else(c["Email"].is_null(), pa.scalar(None, pa.string()), email))
 
 
+_QUEUES = (("Support Tier 1", "Support_Tier_1"), ("Support Tier 2", "Support_Tier_2"))
+
+
+def _group(cols: _Columns) -> None:
+    # The first groups are queues; the rest public groups.
+    names = [_QUEUES[i][0] if i < len(_QUEUES) else f"Group {i}" for i in range(cols.rows)]
+    developer = [_QUEUES[i][1] if i < len(_QUEUES) else f"Group_{i}" for i in range(cols.rows)]
+    kinds = ["Queue" if i < len(_QUEUES) else "Regular" for i in range(cols.rows)]
+    _set(cols, "Name", pa.array(names, pa.string()))
+    _set(cols, "DeveloperName", pa.array(developer, pa.string()))
+    _set(cols, "Type", pa.array(kinds, pa.string()))
+    _set(cols, "IsDeleted", pa.array([False] * cols.rows))
+
+
+def _person_accounts(cols: _Columns) -> None:
+    """About one account in five is a person account: Name is the person's name, and the
+    person fields are empty on business accounts."""
+    c = cols.columns
+    person = pa.array(cols.rng.random(cols.rows) < 0.2)
+    _set(cols, "IsPersonAccount", person)
+    full = _text([c["FirstName"], " ", c["LastName"]])
+    _set(cols, "Name", pc.if_else(person, full, c["Name"]))
+    email = _text(
+        [pc.utf8_lower(c["FirstName"]), ".", _slug(c["LastName"]), "@", "mail.example.com"]
+    )
+    _set(cols, "PersonEmail", email)
+    for name in ("FirstName", "LastName", "Salutation", "PersonEmail", "PersonMobilePhone"):
+        _set(cols, name, pc.if_else(person, c[name], pa.scalar(None, pa.string())))
+    birth = c["PersonBirthdate"]
+    _set(cols, "PersonBirthdate", pc.if_else(person, birth, pa.scalar(None, birth.type)))
+
+
 def _account(cols: _Columns) -> None:
+    _person_accounts(cols)
     c = cols.columns
     site = _text(["https://www.", _slug(c["Name"]), ".example.com"])
     _set(cols, "Website", pc.if_else(c["Website"].is_null(), pa.scalar(None, pa.string()), site))
@@ -676,6 +716,7 @@ def _field_survey(cols: _Columns) -> None:
 
 
 _FINISHERS: dict[str, Callable[[_Columns], None]] = {
+    "Group": _group,
     "Field_Survey__c": _field_survey,
     "Account": _account,
     "Contact": _person_names,

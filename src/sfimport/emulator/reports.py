@@ -71,6 +71,8 @@ class ReportDefinition:
     sort_by: tuple[str, str] | None = None
     description: str = ""
     last_run: datetime = field(default=datetime(2026, 2, 20, 9, 30, tzinfo=UTC))
+    #: A joined report (MULTI_BLOCK): its blocks, each a report of its own type, B0, B1, ...
+    blocks: tuple[ReportDefinition, ...] = ()
 
     @property
     def id(self) -> str:
@@ -82,10 +84,38 @@ class ReportDefinition:
 
     @property
     def sobject_format(self) -> str:
-        return self.report_format.title()
+        # The Report sObject says MultiBlock where reportMetadata says MULTI_BLOCK.
+        return "MultiBlock" if self.blocks else self.report_format.title()
 
     def metadata(self) -> dict[str, Any]:
-        """The saved `reportMetadata`."""
+        """The saved `reportMetadata`; a joined report's names its blocks' columns and
+        aggregates with the block's prefix (``B0#AMOUNT``, ``B1#RowCount``)."""
+        if self.blocks:
+            joined = {
+                **self.blocks[0].metadata(),
+                "aggregates": [
+                    f"B{i}#{a}" for i, block in enumerate(self.blocks) for a in block.aggregates
+                ],
+                "detailColumns": [
+                    f"B{i}#{c}" for i, block in enumerate(self.blocks) for c in block.detail_columns
+                ],
+                "description": self.description or None,
+                "developerName": self.developer_name,
+                "folderId": self.folder_id,
+                "groupingsAcross": [],
+                "groupingsDown": [],
+                "id": self.id,
+                "name": self.name,
+                "reportBooleanFilter": None,
+                "reportFilters": [],
+                "reportFormat": "MULTI_BLOCK",
+                "sortBy": [],
+                "standardDateFilter": None,
+            }
+            return joined
+        return self._own_metadata()
+
+    def _own_metadata(self) -> dict[str, Any]:
         date_filter = None
         if self.date_filter is not None:
             name, duration, start, end = self.date_filter
@@ -309,6 +339,39 @@ DEMO_REPORTS: tuple[ReportDefinition, ...] = (
         filters=(("STATUS", "notEqual", "Closed"), ("ORIGIN", "equals", "Web,Phone,Email")),
         boolean_filter="1 AND 2",
     ),
+    ReportDefinition(
+        7,
+        "Accounts: Opportunities and Cases",
+        "Accounts_Opportunities_and_Cases",
+        "Sales Reports",
+        "MULTI_BLOCK",
+        OPPORTUNITIES,
+        (),
+        aggregates=(),
+        description="A joined report: an opportunities block and a cases block.",
+        blocks=(
+            ReportDefinition(
+                70,
+                "Opportunities",
+                "Opportunities_Block",
+                "Sales Reports",
+                "TABULAR",
+                OPPORTUNITIES,
+                ("OPPORTUNITY_NAME", "ACCOUNT_NAME", "AMOUNT", "CLOSE_DATE"),
+                aggregates=("s!AMOUNT", "RowCount"),
+            ),
+            ReportDefinition(
+                71,
+                "Cases",
+                "Cases_Block",
+                "Sales Reports",
+                "TABULAR",
+                CASES,
+                ("CASE_NUMBER", "SUBJECT", "STATUS", "ACCOUNT.NAME", "CREATED_DATE"),
+                filters=(("STATUS", "notEqual", "Closed"),),
+            ),
+        ),
+    ),
 )
 
 
@@ -507,7 +570,7 @@ def describe_report(org: Org, user: User, report_id: str, version: str) -> dict[
     kind = definition.report_type
     picklists = _picklists(org, kind)
     return {
-        "reportExtendedMetadata": extended_metadata(kind, metadata),
+        "reportExtendedMetadata": definition_extended_metadata(definition, metadata),
         "reportMetadata": metadata,
         "reportTypeMetadata": {
             "categories": [
@@ -597,6 +660,24 @@ def _aggregate_info(kind: ReportType, key: str) -> dict[str, Any]:
     label = f"{words.get(prefix, 'Sum')} of {col.label if col else name}"
     data_type = "int" if prefix == "u" else (col.data_type if col else "double")
     return {"dataType": data_type, "label": label}
+
+
+def definition_extended_metadata(
+    definition: ReportDefinition, metadata: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`reportExtendedMetadata` of a report; a joined report's keys carry the block prefix."""
+    if not definition.blocks:
+        return extended_metadata(definition.report_type, metadata)
+    merged: dict[str, Any] = {
+        "aggregateColumnInfo": {},
+        "detailColumnInfo": {},
+        "groupingColumnInfo": {},
+    }
+    for index, block in enumerate(definition.blocks):
+        info = extended_metadata(block.report_type, block.metadata())
+        for part in ("aggregateColumnInfo", "detailColumnInfo"):
+            merged[part].update({f"B{index}#{k}": v for k, v in info[part].items()})
+    return merged
 
 
 def extended_metadata(kind: ReportType, metadata: Mapping[str, Any]) -> dict[str, Any]:

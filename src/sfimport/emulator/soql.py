@@ -377,7 +377,10 @@ class _Parser:
             raise self.fail(self.tokens[self.index - 1])
         self.expect_keyword("FROM")
         sobject_token = self.current
-        if sobject_token.kind != "ident" or sobject_token.upper in KEYWORDS:
+        # Group (queues and public groups) is an object name although GROUP is a keyword.
+        if sobject_token.kind != "ident" or (
+            sobject_token.upper in KEYWORDS and sobject_token.upper != "GROUP"
+        ):
             raise self.fail()
         self.index += 1
         where = None

@@ -14,6 +14,9 @@ from sfimport.extract.spec import ImportSpec
 from sfimport.salesforce.client import ApiUsage
 from sfimport.store.runs import ErrorInfo
 
+#: The column of a joined report's data set that names the block of each row.
+BLOCK_COLUMN = "BLOCK"
+
 
 @dataclass(frozen=True)
 class ReportColumn:
@@ -189,7 +192,21 @@ def plan_report(
         method="report",
         api_calls=budget.report_calls(expected_rows),
         report_columns=tuple(columns),
-        note="Reports are imported whole, as Salesforce runs them; the start date does not apply.",
+        note=" ".join(
+            (
+                "Reports are imported whole, as Salesforce runs them; the start date does not "
+                "apply.",
+                *(
+                    (
+                        "A joined report: every block lands in this one data set, its Block "
+                        "column names the block, and each block is checked against its own "
+                        "row count.",
+                    )
+                    if columns and columns[0].name == BLOCK_COLUMN
+                    else ()
+                ),
+            )
+        ),
     )
 
 

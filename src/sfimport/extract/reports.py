@@ -15,6 +15,7 @@ the report is then marked incomplete, never silently cut.
 from __future__ import annotations
 
 import copy
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import pyarrow as pa
 
 from sfimport.errors import SalesforceError, TransientError
 from sfimport.extract.objects import Tally
-from sfimport.extract.plan import ReportColumn
+from sfimport.extract.plan import BLOCK_COLUMN, ReportColumn
 from sfimport.extract.schema import META_LABEL, META_SF_TYPE
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.wire import (
@@ -52,6 +53,9 @@ _RANGE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
 #: Columns a report is sliced on by value when no range column splits it (long text cannot be
 #: compared in report filters).
 _TEXT_SLICE_TYPES = ("id", "string", "picklist", "combobox", "email", "phone", "url")
+#: ``reportFormat`` of a joined report, and the prefix its keys carry (``B0#AMOUNT``).
+JOINED_FORMAT = "MULTI_BLOCK"
+_BLOCK_KEY = re.compile(r"^(B\d+)#(.+)$")
 #: Seconds between report instance polls: quick at first (most runs take a second), then capped.
 INSTANCE_POLL_INITIAL = 0.25
 INSTANCE_POLL_MAX = 5.0
@@ -63,14 +67,35 @@ _TEXT_TYPES_CONCEALED = frozenset({"email", "phone", "url", "textarea"})
 _PERSON_LABEL_WORDS = ("first name", "last name", "full name", "contact name", "lead name")
 
 
+def is_joined(metadata: ReportMetadata) -> bool:
+    """A joined report (format MULTI_BLOCK): blocks of their own report types side by side."""
+    return metadata.get("reportFormat") == JOINED_FORMAT
+
+
+def block_of(key: str) -> tuple[str, str]:
+    """``("B1", "AMOUNT")`` for a joined report's ``B1#AMOUNT`` (``("", key)`` otherwise)."""
+    match = _BLOCK_KEY.match(key)
+    return (match.group(1), match.group(2)) if match else ("", key)
+
+
 def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
-    """The detail columns in report order, with unique labels (My Data column names)."""
+    """The detail columns in report order, with unique labels (My Data column names).
+
+    A joined report's blocks land in one data set: a ``Block`` column says which block a row
+    comes from, and a column that several blocks share (same API name) is one column.
+    """
     metadata = describe["reportMetadata"]
     info = describe["reportExtendedMetadata"]["detailColumnInfo"]
-    seen: dict[str, int] = {}
-    columns = []
-    for name in metadata.get("detailColumns", []):
-        column = info.get(name, {"label": name, "dataType": "string"})
+    joined = is_joined(metadata)
+    seen: dict[str, int] = {"block": 1} if joined else {}
+    columns = [ReportColumn(BLOCK_COLUMN, "Block", "string")] if joined else []
+    names: set[str] = set()
+    for key in metadata.get("detailColumns", []):
+        name = block_of(key)[1] if joined else key
+        if name in names:
+            continue
+        names.add(name)
+        column = info.get(key, {"label": name, "dataType": "string"})
         label = column.get("label") or name
         count = seen.get(label.lower(), 0) + 1
         seen[label.lower()] = count
@@ -109,8 +134,34 @@ def default_concealed_report_columns(columns: Sequence[ReportColumn]) -> tuple[s
     )
 
 
+def block_totals(run: ReportRun) -> dict[str, int | None]:
+    """Each block's own row count in a joined report run (``B0#RowCount`` in ``B0#T!T``)."""
+    aggregates = run["reportMetadata"].get("aggregates") or []
+    blocks: dict[str, list[str]] = {}
+    for key in [*aggregates, *run["reportMetadata"].get("detailColumns", [])]:
+        block, name = block_of(key)
+        if block:
+            names = blocks.setdefault(block, [])
+            if key in aggregates:
+                names.append(name)
+    totals: dict[str, int | None] = {}
+    for block, names in blocks.items():
+        entry = run["factMap"].get(f"{block}#T!T")
+        cells = entry["aggregates"] if entry is not None else []
+        index = names.index("RowCount") if "RowCount" in names else -1
+        value = cells[index].get("value") if 0 <= index < len(cells) else None
+        totals[block] = None if value is None else int(value)
+    return totals
+
+
 def grand_total(run: ReportRun) -> int | None:
-    """The report's own row count (``RowCount`` in the ``T!T`` aggregates), when it has one."""
+    """The report's own row count (``RowCount`` in the ``T!T`` aggregates), when it has one;
+    for a joined report the sum of its blocks' row counts."""
+    if is_joined(run["reportMetadata"]):
+        totals = block_totals(run)
+        if not totals or any(total is None for total in totals.values()):
+            return None
+        return sum(total or 0 for total in totals.values())
     aggregates = run["reportMetadata"].get("aggregates") or []
     entry = run["factMap"].get("T!T")
     cells = entry["aggregates"] if entry is not None else []
@@ -168,6 +219,9 @@ class ReportReader:
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Every detail row; sets :attr:`outcome` when the generator is exhausted."""
         self._tally.method = "report"
+        if is_joined(self._metadata):
+            yield from self._joined()
+            return
         first = self._run([])
         total = grand_total(first)
         yield from self._whole([], self._slice_columns(), first)
@@ -357,7 +411,7 @@ class ReportReader:
             }
         return self._run_async(metadata)
 
-    def _run_async(self, metadata: ReportMetadata) -> ReportRun:
+    def _run_async(self, metadata: ReportMetadata | None) -> ReportRun:
         """Run through a report instance, polling until Salesforce has finished: a slow report
         would time out as a synchronous run. Progress says how long it has been running."""
         reports = self._client.reports
@@ -388,6 +442,55 @@ class ReportReader:
                 f"Salesforce is running the report ({status['status'].lower()}, {waited:.0f} s)."
             )
 
+    def _joined(self) -> Iterator[pa.RecordBatch]:
+        """A joined report: one run (its saved definition; joined reports take no filter
+        overrides), every block's rows with the block's name, each block checked against its
+        own row count."""
+        run = self._run_async(None)
+        totals = block_totals(run)
+        blocks: dict[str, list[str]] = {}
+        for key in run["reportMetadata"].get("detailColumns", []):
+            block, name = block_of(key)
+            blocks.setdefault(block, []).append(name)
+        reasons: list[str] = []
+        for block, names in blocks.items():
+            rows = _block_rows(run, block)
+            if rows:
+                batch = self._block_batch(block, names, rows)
+                self._tally.rows += batch.num_rows
+                yield batch
+            total = totals.get(block)
+            if total is not None and len(rows) != total:
+                reasons.append(
+                    f"block {block}: {len(rows)} rows were fetched but its row count is {total}"
+                )
+        if not run.get("allData", True) and not reasons:
+            reasons.append("a block has more than 2,000 rows; only 2,000 were returned")
+        self._tally.pages += 1
+        self._on_page(self._tally)
+        known = [t for t in totals.values() if t is not None]
+        self.outcome = ReportOutcome(
+            rows=self._tally.rows,
+            grand_total=sum(known) if known else None,
+            incomplete_reason="; ".join(reasons) or None,
+        )
+
+    def _block_batch(self, block: str, names: Sequence[str], rows: Sequence[Any]) -> pa.RecordBatch:
+        position = {column.name: index for index, column in enumerate(self._columns)}
+        values: list[list[Any]] = [[None] * len(rows) for _ in self._columns]
+        values[0] = [block] * len(rows)
+        for cell_index, name in enumerate(names):
+            target = position[name]
+            data_type = self._columns[target].data_type
+            values[target] = [
+                _cell_value(row["dataCells"][cell_index], data_type)
+                if cell_index < len(row["dataCells"])
+                else None
+                for row in rows
+            ]
+        arrays = [pa.array(v, field.type) for v, field in zip(values, self.schema, strict=True)]
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
     def _emit(self, run: ReportRun) -> Iterator[pa.RecordBatch]:
         rows = _detail_rows(run)
         if rows:
@@ -414,6 +517,20 @@ class ReportReader:
         if reason is None and total is not None and rows != total:
             reason = f"{rows} rows were fetched but the report's grand total is {total}"
         self.outcome = ReportOutcome(rows=rows, grand_total=total, incomplete_reason=reason)
+
+
+def _block_rows(run: ReportRun, block: str) -> list[Any]:
+    """A joined report block's detail rows: its ``B0#T!T`` rows, or those of its leaf cells."""
+    fact_map = run["factMap"]
+    entry = fact_map.get(f"{block}#T!T")
+    whole = (entry.get("rows") or []) if entry is not None else []
+    if whole:
+        return list(whole)
+    rows: list[Any] = []
+    for key, cell in fact_map.items():
+        if key.startswith(f"{block}#") and key != f"{block}#T!T":
+            rows.extend(cell.get("rows") or [])
+    return rows
 
 
 def _detail_rows(run: ReportRun) -> list[Any]:

@@ -45,7 +45,8 @@ def test_a_slow_report_is_imported_through_an_asynchronous_instance(
     spec = ImportSpec(connection="demo", folder="Reports", reports=("Pipeline by Stage",))
     plan = workspace.build_plan(spec)
     events: list[ProgressEvent] = []
-    _set_run_delay(base_url, 2.0)
+    # Long enough that the first polls find it running even on a loaded machine.
+    _set_run_delay(base_url, 3.0)
     try:
         result = workspace.run_import(plan, on_event=events.append)
     finally:

@@ -80,7 +80,7 @@ def test_reports_are_listed_by_soql_on_report_and_in_the_recent_list(
         token,
     ).json()
     records = body["records"]
-    assert {r["Format"] for r in records} == {"Tabular", "Summary", "Matrix"}
+    assert {r["Format"] for r in records} == {"Tabular", "Summary", "Matrix", "MultiBlock"}
     assert len({r["FolderName"] for r in records}) >= 3
     assert all(r["Id"].startswith("00O") for r in records)
     recent = http.get(REPORTS, token=token).json()

@@ -202,6 +202,7 @@ class DatasetInfo:
     start_date: date | None
     incomplete_reason: str | None = None
     last_failure: FailedAttempt | None = None
+    column_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class PlanningService(Core):
             spec,
             (choice.name, name),
             lambda: default_concealed_columns(
-                selection.fields, name, self._classifications(client, name)
+                selection.fields, name, self._classifications(client, name), described=fields
             ),
             used,
         )

@@ -54,6 +54,9 @@ class Shape(enum.Enum):
 #: Objects whose Name field is a person's name (elsewhere Name is a company or a record title).
 PERSON_OBJECTS = frozenset({"Contact", "Lead", "User", "Individual"})
 _PERSON_NAME_FIELDS = frozenset({"FirstName", "LastName", "MiddleName", "Suffix"})
+#: Account fields that hold a person's data once Person Accounts are enabled (beyond those
+#: personal by type or name: PersonEmail, PersonMobilePhone, FirstName, LastName, ...).
+_PERSON_ACCOUNT_FIELDS = frozenset({"Name", "Salutation", "PersonTitle"})
 _SHAPE_BY_TYPE: Mapping[str, Shape] = {
     "email": Shape.EMAIL,
     "phone": Shape.PHONE,
@@ -191,13 +194,21 @@ def default_concealment(
     fields: Sequence[FieldSpec],
     sobject: str,
     classifications: Mapping[str, Classification] | None = None,
+    *,
+    described: Sequence[FieldSpec] | None = None,
 ) -> dict[str, str]:
     """Column -> why it is concealed by default, in field order (see
 
-    :func:`field_concealment_reason`)."""
+    :func:`field_concealment_reason`). Where Person Accounts are enabled (``IsPersonAccount``
+    among the ``described`` fields, by default ``fields``), an Account's Name and Salutation
+    are a person's too."""
+    every = fields if described is None else described
+    person_accounts = sobject == "Account" and any(f.name == "IsPersonAccount" for f in every)
     found: dict[str, str] = {}
     for f in fields:
         reason = field_concealment_reason(f, sobject, (classifications or {}).get(f.name))
+        if reason is None and person_accounts and f.name in _PERSON_ACCOUNT_FIELDS:
+            reason = "a person account's name"
         if reason is not None:
             found[f.name] = reason
     return found
@@ -207,6 +218,8 @@ def default_concealed_columns(
     fields: Sequence[FieldSpec],
     sobject: str,
     classifications: Mapping[str, Classification] | None = None,
+    *,
+    described: Sequence[FieldSpec] | None = None,
 ) -> tuple[str, ...]:
     """The columns concealed when a person conceals a data set without picking columns.
 
@@ -214,7 +227,7 @@ def default_concealed_columns(
     phones, URLs, address parts, dates of birth, free text and encrypted strings. Ids and
     references are never concealed.
     """
-    return tuple(default_concealment(fields, sobject, classifications))
+    return tuple(default_concealment(fields, sobject, classifications, described=described))
 
 
 def classification_soql(sobject: str) -> str:

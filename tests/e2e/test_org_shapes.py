@@ -117,7 +117,7 @@ def test_a_currency_field_described_with_scale_0_gets_the_fallback_scale_and_say
     assert "AnnualRevenue: describe gives scale 0" in plan.datasets[0].note
     assert workspace.run_import(plan).status == "complete"
     dataset = workspace.get_dataset("Shapes.Account")
-    assert dict(dataset.columns)["AnnualRevenue"] == "DECIMAL(38,8)"
+    assert {c.name: c.type for c in dataset.columns}["AnnualRevenue"] == "DECIMAL(38,8)"
     assert "scale 0" in dict(dataset.column_notes)["AnnualRevenue"]
     got = workspace.query('SELECT SUM("AnnualRevenue") FROM "Shapes"."Account"')
     assert got.rows[0][0] == _exact_sum(org, "Account", "AnnualRevenue")

@@ -67,6 +67,7 @@ def test_a_revoked_token_and_a_one_minute_schedule_record_a_failed_run_with_the_
 def test_a_manual_refresh_that_cannot_start_is_recorded_too(
     live: LiveOrg, workspace: Workspace
 ) -> None:
+    live.advance(60)  # the org's clock drives the workspace: the refresh starts after the import
     live.control("revoke", {"username": ADMIN})
     with pytest.raises(ConnectionFailed):
         workspace.refresh(["Sales.Contact"])

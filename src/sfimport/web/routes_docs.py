@@ -24,6 +24,7 @@ _PAGE = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>sfimport API reference</title>
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="/static/docs.css">
 </head>
 <body>
   <div id="swagger-ui"></div>

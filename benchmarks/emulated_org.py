@@ -61,7 +61,7 @@ def _free_port() -> int:
         return port
 
 
-def _sfimport_command() -> list[str]:
+def sfimport_command() -> list[str]:
     beside = Path(sys.executable).with_name("sfimport")
     if beside.exists():
         return [str(beside)]
@@ -83,7 +83,7 @@ def emulator_processes(
         for name, scale in scales.items():
             port = _free_port()
             spec = ",".join(f"{sobject}={count}" for sobject, count in scale.items())
-            command = [*_sfimport_command(), "emulator", "--port", str(port)]
+            command = [*sfimport_command(), "emulator", "--port", str(port)]
             if spec:
                 command += ["--scale", spec]
             log_path = log_dir / f"emulator-{name}.log"

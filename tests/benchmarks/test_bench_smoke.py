@@ -19,6 +19,8 @@ FIGURES = {
     "import.api_calls",
     "floor.rows_per_second",
     "floor.peak_rss_mb",
+    "floor.cpu_seconds",
+    "import.first_api_call_seconds",
     "import.share_of_floor",
     "naive.rows_per_second",
     "naive.peak_rss_mb",
@@ -70,7 +72,7 @@ def test_quick_benchmark_run_writes_every_figure_as_json(tmp_path: Path) -> None
         assert figure["cores"] >= 1, key
     assert figures["import.rows_per_second"]["runs"], "medians keep their runs"
     assert figures["refresh.seconds"]["note"] == "", "every changed row landed in My Data"
-    assert len(result["targets"]) == 4
+    assert len(result["targets"]) == 5
     assert result["machine"]["cores"] >= 1
     # The table is printed as well as written.
     assert "import.rows_per_second" in done.stdout and "targets:" in done.stdout

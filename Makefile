@@ -8,7 +8,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 # The versions the suite was run with: every install step is constrained to them.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test check bench browser
+.PHONY: demo test check bench browser postgres
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(BENCH_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sfimport demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test
 
@@ -35,3 +35,8 @@ bench: $(BENCH_STAMP)
 
 browser:
 	@scripts/install-chromium
+
+# Team-mode tests need PostgreSQL: the package is installed here when missing (once, before the
+# tests run in parallel); the tests use the server at 127.0.0.1:5432 or start a throwaway one.
+postgres:
+	@scripts/start-postgres --install

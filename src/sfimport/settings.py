@@ -6,9 +6,12 @@ import logging
 import os
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sfimport.errors import ConfigurationError
 
 DEFAULT_HOME = Path("~/.sfimport")
 #: Everything in the data folder is for its owner only: tokens, keys, My Data, staging.
@@ -46,6 +49,31 @@ def secure_data_folder(path: Path) -> list[str]:
     return [line]
 
 
+#: The schemes SFIMPORT_DATABASE_URL accepts, and the SQLAlchemy driver each one means.
+_DATABASE_SCHEMES = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "sqlite": "sqlite",
+}
+
+
+def metadata_database_url(raw: str) -> str:
+    """The SQLAlchemy URL of a metadata database given as ``postgresql://user@host/db`` (the
+    form PostgreSQL's own tools take) or ``sqlite:///path``; anything else is refused."""
+    scheme, _, rest = raw.strip().partition("://")
+    driver = _DATABASE_SCHEMES.get(scheme.lower())
+    if driver is None or not rest:
+        shown = urlsplit(raw.strip())._replace(netloc="...").geturl() if rest else raw
+        raise ConfigurationError(
+            f"The database URL {shown!r} is not a PostgreSQL or SQLite URL.",
+            remedy="Set SFIMPORT_DATABASE_URL (or --database-url) to "
+            "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, or unset it for the "
+            "single-user default (SQLite in the data folder).",
+        )
+    return f"{driver}://{rest}"
+
+
 class Settings(BaseSettings):
     """Everything configurable; every file sfimport writes lives under ``home``."""
 
@@ -53,6 +81,9 @@ class Settings(BaseSettings):
 
     #: The data folder: My Data (DuckDB), metadata (SQLite), keys, staging, exports.
     home: Path = Field(default=DEFAULT_HOME)
+    #: Team mode: the metadata database (connections, runs, checkpoints, schedules) in
+    #: PostgreSQL, ``postgresql://user@host:5432/db``; unset, it is SQLite in the data folder.
+    database_url: str | None = None
     #: Salesforce REST API version used for every call.
     api_version: str = "62.0"
     #: The Connected App (External Client App) consumer key and secret.
@@ -92,5 +123,14 @@ class Settings(BaseSettings):
         return path
 
     @property
+    def team_mode(self) -> bool:
+        """Whether the metadata lives in a shared database (SFIMPORT_DATABASE_URL) rather than
+        in the data folder's own SQLite file."""
+        return bool(self.database_url and self.database_url.strip())
+
+    @property
     def metadata_url(self) -> str:
+        if self.team_mode:
+            assert self.database_url is not None
+            return metadata_database_url(self.database_url)
         return f"sqlite:///{self.data_dir() / 'metadata.sqlite'}"

@@ -1,18 +1,39 @@
-"""Run history: runs and their data sets survive in the metadata database."""
+"""Run history: runs and their data sets survive in the metadata database (SQLite, and
+PostgreSQL in team mode)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
+
+import pytest
 
 from sfimport.extract.events import EventLog
+from sfimport.settings import metadata_database_url
 from sfimport.store.runs import ErrorInfo, RunLedger
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-def test_run_and_dataset_progress_round_trip_through_the_database(tmp_path: Path) -> None:
-    ledger = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+@pytest.fixture
+def ledgers(database_url: str) -> Iterator[list[RunLedger]]:
+    """Ledgers opened on one metadata database during a test, closed after it."""
+    opened: list[RunLedger] = []
+    yield opened
+    for ledger in opened:
+        ledger.engine.dispose()
+
+
+def open_ledger(url: str, ledgers: list[RunLedger]) -> RunLedger:
+    ledger = RunLedger.at(metadata_database_url(url), lambda: NOW)
+    ledgers.append(ledger)
+    return ledger
+
+
+def test_run_and_dataset_progress_round_trip_through_the_database(
+    database_url: str, ledgers: list[RunLedger]
+) -> None:
+    ledger = open_ledger(database_url, ledgers)
     ledger.create(
         "r1",
         kind="import",
@@ -26,7 +47,7 @@ def test_run_and_dataset_progress_round_trip_through_the_database(tmp_path: Path
     error = ErrorInfo("field_unavailable", "gone", "fix", ("reimport",), "Foo__c", "Account")
     ledger.finish("r1", "partial", error=error)
 
-    again = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+    again = open_ledger(database_url, ledgers)
     run = again.get("r1")
     assert run.status == "partial"
     assert run.started_at == NOW and run.finished_at == NOW
@@ -38,9 +59,9 @@ def test_run_and_dataset_progress_round_trip_through_the_database(tmp_path: Path
 
 
 def test_runs_of_a_data_set_are_found_by_folder_and_name_or_by_name_alone(
-    tmp_path: Path,
+    database_url: str, ledgers: list[RunLedger]
 ) -> None:
-    ledger = RunLedger.at(f"sqlite:///{tmp_path / 'm.sqlite'}", lambda: NOW)
+    ledger = open_ledger(database_url, ledgers)
     for run_id, folder in (("sales-run", "Sales"), ("archive-run", "Archive")):
         ledger.create(
             run_id,

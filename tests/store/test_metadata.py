@@ -1,12 +1,15 @@
-"""The metadata database: connections stored with encrypted tokens, shared by processes."""
+"""The metadata database: connections stored with encrypted tokens, shared by processes; on
+SQLite (the single-user default) and on PostgreSQL (team mode, SFIMPORT_DATABASE_URL) alike."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from sfimport.errors import NotFound, UsageError
 from sfimport.settings import Settings
@@ -37,14 +40,20 @@ def new(name: str = "acme") -> NewConnection:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(home=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path)
 
 
 @pytest.fixture
-def store(settings: Settings) -> ConnectionStore:
+def store(settings: Settings) -> Iterator[ConnectionStore]:
     engine = create_metadata_engine(settings.metadata_url)
-    return ConnectionStore(engine, SecretBox.from_settings(settings), clock=lambda: NOW)
+    yield ConnectionStore(engine, SecretBox.from_settings(settings), clock=lambda: NOW)
+    engine.dispose()
 
 
 def test_a_connection_is_stored_and_read_back_without_tokens(store: ConnectionStore) -> None:
@@ -64,11 +73,27 @@ def test_a_connection_is_stored_and_read_back_without_tokens(store: ConnectionSt
     assert ACCESS not in repr(tokens) and REFRESH not in repr(tokens)
 
 
-def test_tokens_are_unreadable_in_the_database_file(
+def test_tokens_are_unreadable_in_the_stored_rows(
     store: ConnectionStore, settings: Settings
 ) -> None:
     store.add(new(), access_token=ACCESS, refresh_token=REFRESH)
+    engine = create_metadata_engine(settings.metadata_url)
+    with engine.connect() as db:
+        (row,) = db.execute(text("SELECT * FROM connections")).all()
+    engine.dispose()
+    raw = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
+    assert b"admin@acme.example" in raw
+    for secret in (ACCESS, REFRESH, "AQ4AQFakeAccessToken", "FakeRefreshToken"):
+        assert secret.encode() not in raw
+
+
+def test_tokens_are_unreadable_in_the_database_file(sqlite_settings: Settings) -> None:
+    settings = sqlite_settings
+    engine = create_metadata_engine(settings.metadata_url)
+    store = ConnectionStore(engine, SecretBox.from_settings(settings))
+    store.add(new(), access_token=ACCESS, refresh_token=REFRESH)
     store.save_tokens("acme", access_token=ACCESS + "2", refresh_token=None)
+    engine.dispose()
     folder = settings.data_dir()
     raw = b"".join(path.read_bytes() for path in folder.glob("metadata.sqlite*"))
     assert b"admin@acme.example" in raw  # the file is readable; the tokens are not
@@ -115,12 +140,19 @@ def test_connections_are_listed_by_name_and_deleted(store: ConnectionStore) -> N
         store.tokens("zeta")
 
 
-def test_two_processes_share_the_database_in_wal_mode(settings: Settings) -> None:
+def test_two_engines_share_the_database(settings: Settings) -> None:
     box = SecretBox.from_settings(settings)
-    first = ConnectionStore(create_metadata_engine(settings.metadata_url), box)
-    second = ConnectionStore(create_metadata_engine(settings.metadata_url), box)
+    engines = [create_metadata_engine(settings.metadata_url) for _ in range(2)]
+    first, second = (ConnectionStore(engine, box) for engine in engines)
     first.add(new(), access_token=ACCESS, refresh_token=REFRESH)
     assert second.tokens("acme").refresh_token == REFRESH
+    for engine in engines:
+        engine.dispose()
+
+
+def test_the_sqlite_file_runs_in_wal_mode(sqlite_settings: Settings) -> None:
+    settings = sqlite_settings
+    create_metadata_engine(settings.metadata_url).dispose()
     path = settings.data_dir() / "metadata.sqlite"
     raw = sqlite3.connect(path)
     try:

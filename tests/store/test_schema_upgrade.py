@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tarfile
-import uuid
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -19,8 +18,8 @@ from typer.testing import CliRunner
 from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.errors import SchemaTooNew
-from sfimport.settings import Settings
-from sfimport.store.metadata import ConnectionStore, create_metadata_engine
+from sfimport.settings import Settings, metadata_database_url
+from sfimport.store.metadata import Base, ConnectionStore, NewConnection, create_metadata_engine
 from sfimport.store.mydata import CATALOG_VERSION
 from sfimport.store.runs import RunLedger
 from sfimport.store.schema import head_revision, metadata_state, upgrade_metadata
@@ -140,8 +139,6 @@ def test_a_fresh_folder_starts_at_the_newest_schema_without_a_backup(tmp_path: P
 
 def test_the_migrations_make_the_schema_the_models_describe(tmp_path: Path) -> None:
     """Every column the ORM writes exists after the migrations (no create_all anywhere)."""
-    from sfimport.store.metadata import Base
-
     engine = create_metadata_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
     inspector = inspect(engine)
     for table in Base.metadata.sorted_tables:
@@ -150,47 +147,12 @@ def test_the_migrations_make_the_schema_the_models_describe(tmp_path: Path) -> N
     engine.dispose()
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get(
-        "SFIMPORT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return None
-    engine = create_engine(url, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect():
-            return url
-    except Exception:
-        return None
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("no PostgreSQL at 127.0.0.1:5432/test (team mode); SQLite is covered above")
-    schema = f"sfimport_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as con:
-        con.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def test_the_metadata_migrations_run_on_postgresql(postgres_schema: str, tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from sfimport.store.metadata import NewConnection
-
-    engine = create_metadata_engine(postgres_schema)
+def test_the_metadata_migrations_run_on_postgresql(postgres_url: str) -> None:
+    engine = create_metadata_engine(metadata_database_url(postgres_url))
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert {c.name for c in table.columns} <= columns, table.name
     assert metadata_state(engine).current == head_revision()
     assert upgrade_metadata(engine) is None
     store = ConnectionStore(engine, SecretBox(os.urandom(32)))

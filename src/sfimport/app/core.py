@@ -143,6 +143,8 @@ class Core:
             client.close()
         self._connections.close()
         self._http.close()
+        # Pooled database connections end with the workspace (a PostgreSQL server counts them).
+        self._ledger.engine.dispose()
 
     def interrupt(self) -> None:
         """The person asked to stop (Ctrl-C): every run of this process stops after its

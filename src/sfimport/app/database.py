@@ -21,6 +21,9 @@ class SchemaVersions:
     metadata_newest: str
     catalog: int | None
     catalog_newest: int
+    #: Where the metadata lives: the data folder's SQLite file or team mode's PostgreSQL
+    #: (its URL without a password).
+    metadata_where: str = "the data folder"
 
     @property
     def up_to_date(self) -> bool:
@@ -31,8 +34,12 @@ def current_versions(settings: Settings) -> SchemaVersions:
     """The versions as stored, changing nothing."""
     data_dir = settings.data_dir()
     metadata: str | None = None
-    if (data_dir / "metadata.sqlite").exists():
+    where = "the data folder"
+    # A shared PostgreSQL (team mode) is asked; a data folder's SQLite file only if it exists.
+    if settings.team_mode or (data_dir / "metadata.sqlite").exists():
         engine = create_engine(settings.metadata_url)
+        if settings.team_mode:
+            where = engine.url.render_as_string(hide_password=True)
         try:
             metadata = metadata_state(engine).current
         finally:
@@ -42,6 +49,7 @@ def current_versions(settings: Settings) -> SchemaVersions:
         metadata_newest=head_revision(),
         catalog=MyData.for_data_dir(data_dir).stored_catalog_version(),
         catalog_newest=CATALOG_VERSION,
+        metadata_where=where,
     )
 
 

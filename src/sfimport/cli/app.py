@@ -50,6 +50,16 @@ def _root(
             help="The data folder (My Data, connections, runs) (default: ~/.sfimport).",
         ),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="SFIMPORT_DATABASE_URL",
+            show_envvar=True,
+            help="Team mode: keep connections, runs, checkpoints and schedules in this "
+            "PostgreSQL database (postgresql://USER@HOST:PORT/DB) instead of the data folder.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print nothing but JSON on stdout (also a per-command flag)."),
@@ -102,6 +112,8 @@ def _root(
     ctx.call_on_close(state.close)
     if home is not None:
         state.home = home
+    if database_url is not None:
+        state.database_url = database_url
     state.json = state.json or as_json
     state.debug = state.debug or debug
     if quiet and (verbose or log_level is not None):

@@ -56,6 +56,8 @@ class CliState:
     #: -q: only errors (and JSON) are printed; no review, progress or run table.
     quiet: bool = False
     home: Path | None = None
+    #: --database-url (SFIMPORT_DATABASE_URL): the shared metadata database of team mode.
+    database_url: str | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
     _out: Console | None = field(default=None, repr=False)
     _err: Console | None = field(default=None, repr=False)
@@ -68,6 +70,8 @@ class CliState:
             self.settings = Settings() if self.home is None else Settings(home=self.home)
         elif self.home is not None and self.settings.home != self.home:
             self.settings = self.settings.model_copy(update={"home": self.home})
+        if self.database_url is not None and self.settings.database_url != self.database_url:
+            self.settings = self.settings.model_copy(update={"database_url": self.database_url})
         return self.settings
 
     def workspace(self) -> Workspace:

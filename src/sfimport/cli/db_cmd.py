@@ -35,6 +35,7 @@ def current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             {
                 "metadata": versions.metadata,
                 "metadata_newest": versions.metadata_newest,
+                "metadata_where": versions.metadata_where,
                 "catalog": versions.catalog,
                 "catalog_newest": versions.catalog_newest,
                 "up_to_date": versions.up_to_date,
@@ -43,7 +44,8 @@ def current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     say(
         state,
-        f"metadata database: {versions.metadata or 'none'} (newest {versions.metadata_newest})",
+        f"metadata database: {versions.metadata or 'none'} (newest {versions.metadata_newest})"
+        f" in {versions.metadata_where}",
     )
     say(state, f"My Data catalog: {versions.catalog or 'none'} (newest {versions.catalog_newest})")
     if not versions.up_to_date:

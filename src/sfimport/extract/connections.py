@@ -200,6 +200,7 @@ class ConnectionService:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+        self.store.close()
 
     # --- Reading ----------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from sfimport.errors import NotFound, StoreBusy, StoreError, UsageError
+from sfimport.errors import ConfigurationError, NotFound, StoreBusy, StoreError, UsageError
 from sfimport.store.schema import upgrade_metadata
 from sfimport.store.secrets import SecretBox
 
@@ -89,15 +89,34 @@ def create_metadata_engine(url: str, *, notes: list[str] | None = None) -> Engin
     by its migrations when older (each upgrade described in ``notes``), refused when newer.
 
     SQLite files get WAL (readers never block the writer), a busy timeout instead of
-    immediate "database is locked" errors, and foreign keys on.
+    immediate "database is locked" errors, and foreign keys on. PostgreSQL (team mode) gets
+    connections checked before use, since a server restart must not fail the next call.
     """
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except ImportError as exc:
+        raise ConfigurationError(
+            "Team mode keeps its metadata in PostgreSQL, and its driver (psycopg) is not "
+            "installed.",
+            remedy="Install it with: pip install 'sfimport[team]'.",
+        ) from exc
     try:
         upgrade = upgrade_metadata(engine)
     except SQLAlchemyError as exc:
         raise _store_error(exc, "create the metadata database") from exc
+    except StoreError as exc:
+        if engine.dialect.name == "sqlite" or not isinstance(exc.__cause__, OperationalError):
+            raise
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"Could not reach the metadata database {where}.",
+            remedy="Check that PostgreSQL runs there and accepts this user, and that "
+            "SFIMPORT_DATABASE_URL (or --database-url) names it.",
+        ) from exc
     if upgrade is not None and upgrade.before is not None and notes is not None:
         notes.append(upgrade.describe())
     return engine
@@ -171,6 +190,7 @@ class ConnectionStore:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._box = box
         self._clock = clock
@@ -295,6 +315,10 @@ class ConnectionStore:
     def delete(self, name: str) -> None:
         with self._session() as session:
             session.delete(self._row(session, name))
+
+    def close(self) -> None:
+        """Close the pooled database connections (the store still works: it opens new ones)."""
+        self._engine.dispose()
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Session]:

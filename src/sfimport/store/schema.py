@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 BASELINE = "0001"
 _FIRST_RELEASE_TABLES = {"connections", "engine_runs", "engine_schedules", "engine_run_datasets"}
 _LOCK = threading.Lock()
+#: The advisory lock PostgreSQL holds while one process upgrades a shared metadata database.
+_UPGRADE_KEY = {"key": 0x5F1A_0001}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,12 @@ def upgrade_metadata(engine: Engine, *, backup_dir: Path | None = None) -> Upgra
         backup = None if state.current is None else _backup(engine, backup_dir)
         try:
             with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Workers on other hosts may start at the same moment: one upgrades, the
+                    # others wait here, then find nothing left to do.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), _UPGRADE_KEY)
+                    if MigrationContext.configure(connection).get_current_revision() == state.head:
+                        return None
                 config = _config()
                 config.attributes["connection"] = connection
                 if state.current == BASELINE and not _stamped(connection):

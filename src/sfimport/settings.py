@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     max_queries: int = Field(default=2, ge=1)
     #: How many data sets download at once.
     concurrency: int = 3
+    #: Days the change log of refreshes keeps ("what changed"); 0 keeps everything.
+    change_retention_days: int = Field(default=90, ge=0)
 
     def data_dir(self) -> Path:
         """The data folder, expanded, created and kept private (see :func:`secure_data_folder`)."""

@@ -84,7 +84,9 @@ class Core:
         # A publish waits out any one query (it is interrupted at its deadline), so a query
         # in the web app never makes an import fail with "My Data is busy".
         self._mydata = MyData.for_data_dir(
-            self._data_dir, busy_timeout=max(30.0, settings.query_timeout + 15.0)
+            self._data_dir,
+            busy_timeout=max(30.0, settings.query_timeout + 15.0),
+            change_retention_days=settings.change_retention_days or None,
         )
         #: What opening this data folder upgraded (one line each), for the CLI and the logs.
         self.schema_notes: list[str] = []

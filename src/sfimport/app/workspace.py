@@ -6,6 +6,7 @@ from __future__ import annotations
 from sfimport.app.catalog import CatalogService
 from sfimport.app.connections import ConnectionsService
 from sfimport.app.core import CLOSE_TIMEOUT_SECONDS
+from sfimport.app.history import HistoryService
 from sfimport.app.mydata import MyDataService
 from sfimport.app.runs import RunsService
 from sfimport.app.schedules import SchedulesService
@@ -31,7 +32,14 @@ __all__ = [
 ]
 
 
-class Workspace(ConnectionsService, CatalogService, RunsService, SchedulesService, MyDataService):
+class Workspace(
+    ConnectionsService,
+    CatalogService,
+    RunsService,
+    SchedulesService,
+    MyDataService,
+    HistoryService,
+):
     """One data folder: connections, catalog, plans and imports, runs, schedules, My Data."""
 
     def run_due(self) -> list[RunInfo]:

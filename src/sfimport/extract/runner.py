@@ -413,6 +413,9 @@ class Runner:
             # refresh starts from Salesforce's own time, whatever this computer's clock says.
             high_water_mark=None,
             incomplete_reason=incomplete,
+            # The change log and history date this run's changes at its frozen upper bound.
+            run_id=run_id,
+            changed_at=_aware(self._ledger.get(run_id).started_at),
         )
         staged = stager.staged()
         if planned.mode == "incremental":
@@ -589,6 +592,10 @@ class Runner:
         if not statuses & RESUMABLE:
             self._mydata.discard_run(run_id)
         return self._ledger.get(run_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _stopped() -> RunStopped:

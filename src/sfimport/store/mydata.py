@@ -35,7 +35,10 @@ from sfimport.errors import (
     StoreError,
     UsageError,
 )
+from sfimport.store import changes, history
+from sfimport.store.changes import RunChanges
 from sfimport.store.export import write_export
+from sfimport.store.history import DatasetOptions
 from sfimport.store.names import quote, table_ref, validate_name, validate_run_id
 from sfimport.store.staging import StagedData, StagingWriter, staging_directory
 
@@ -80,9 +83,12 @@ CREATE TABLE IF NOT EXISTS {CATALOG} (
 """
 #: The version of My Data's own tables (the catalog); a file without a stamp is version 1, the
 #: first release's. ``_CATALOG_UPGRADES[n]`` takes version n to n + 1.
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2
 _VERSION_TABLE = f"{CATALOG_SCHEMA}.schema_version"
-_CATALOG_UPGRADES: dict[int, tuple[str, ...]] = {}
+_CATALOG_UPGRADES: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: the change log of refreshes and the per-data-set options (history mode).
+    1: (changes.CREATE_CHANGES, history.CREATE_OPTIONS),
+}
 
 _CATALOG_COLUMNS = (
     "id, folder, name, connection, source, kind, columns, concealed, skipped, row_count, "
@@ -123,6 +129,9 @@ class Publication:
     high_water_mark: datetime | None = None
     #: Set when the data could not be fetched completely (a report beyond its row limit).
     incomplete_reason: str | None = None
+    #: The run that publishes, and its time, for the change log and history mode.
+    run_id: str | None = None
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -234,8 +243,11 @@ class MyData:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        change_retention_days: int | None = None,
     ) -> None:
         self.path = path
+        #: The change log keeps this many days (None: everything).
+        self.change_retention_days = change_retention_days
         self.staging_root = staging_root or path.parent / "staging"
         self._busy_timeout = busy_timeout
         self._sleep = sleep
@@ -275,6 +287,9 @@ class MyData:
         with self._write() as con, _transaction(con):
             existing = _find(con, folder, name)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+            tracked = existing is not None and changes.collect_replace(
+                con, old=existing.table, new=_parquet_relation(staged)
+            )
             if existing is not None:
                 # Keep the case the folder was created with, and the table's old name casing.
                 con.execute(f"DROP TABLE IF EXISTS {table_ref(existing.folder, existing.name)}")
@@ -283,6 +298,8 @@ class MyData:
                 {"files": [str(f) for f in staged.files]},
             )
             dataset = self._record(con, publication, staged.schema, existing)
+            if tracked:
+                self._track(con, dataset, publication, new_rows=dataset.table)
         staged.discard()
         return dataset
 
@@ -314,8 +331,13 @@ class MyData:
                     f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files) LIMIT 0",
                     {"files": [str(f) for f in staged.files]},
                 )
-            counts = self._merge_rows(con, table, staged, publication, deleted_ids, key)
-            self._record(con, publication, staged.schema, existing, table=table)
+            counts = self._merge_rows(
+                con, table, staged, publication, deleted_ids, key, tracked=existing is not None
+            )
+            dataset = self._record(con, publication, staged.schema, existing, table=table)
+            if existing is not None:
+                self._track(con, dataset, publication, new_rows="_staged", key=key)
+            con.execute("DROP TABLE _staged")
         staged.discard()
         return counts
 
@@ -325,6 +347,8 @@ class MyData:
             if existing is None:
                 raise NotFound(f"There is no data set {name} in folder {folder}.")
             con.execute(f"DROP TABLE IF EXISTS {existing.table}")
+            history.stop(con, history.history_table(existing.folder, existing.name))
+            changes.forget(con, existing.id)
             con.execute(f"DELETE FROM {CATALOG} WHERE id = $id", {"id": existing.id})
 
     # -- reading ------------------------------------------------------------------------------
@@ -427,6 +451,57 @@ class MyData:
         table = pa.Table.from_batches(batches, schema=reader.schema)
         return QueryResult(table.slice(0, limit), truncated=table.num_rows > limit)
 
+    # -- change log and history (see sfimport.store.changes and sfimport.store.history) ---------
+
+    def changes(
+        self, folder: str, name: str, since: datetime | None = None, limit: int = 100_000
+    ) -> list[RunChanges]:
+        """What each refresh changed in a data set, newest first."""
+        dataset = self.get_dataset(folder, name)
+        return changes.read_changes(self, dataset.id, since, limit)
+
+    def options(self, folder: str, name: str) -> DatasetOptions:
+        dataset = self.get_dataset(folder, name)
+        with self._read() as con:
+            return history.read_options(con, dataset.id)
+
+    def set_options(self, folder: str, name: str, options: DatasetOptions) -> DatasetOptions:
+        """Store a data set's options; turning history mode on makes every current row its
+        first version, turning it off drops the history."""
+        with self._write() as con, _transaction(con):
+            dataset = _find(con, folder, name)
+            if dataset is None:
+                raise NotFound(f"There is no data set {name} in folder {folder}.")
+            before = history.read_options(con, dataset.id)
+            table = history.history_table(dataset.folder, dataset.name)
+            if options.history and not before.history:
+                history.start(
+                    con,
+                    table=dataset.table,
+                    history=table,
+                    cursor=dataset.cursor_field,
+                    now=self._now(),
+                )
+            elif before.history and not options.history:
+                history.stop(con, table)
+            history.write_options(con, dataset.id, options)
+        return options
+
+    def as_of(self, folder: str, name: str, at: datetime, limit: int = 1_000_000) -> pa.Table:
+        """The data set's rows as they were at ``at`` (history mode must be on)."""
+        dataset = self.get_dataset(folder, name)
+        if not self.options(folder, name).history:
+            raise UsageError(
+                f"History mode is off for {dataset.folder}.{dataset.name}: turn it on to keep "
+                "every version of its rows (only changes after that are known)."
+            )
+        table = history.history_table(dataset.folder, dataset.name)
+        with self._read() as con:
+            columns = [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+            return con.sql(
+                history.as_of_sql(table, columns) + f" LIMIT {int(limit)}", params={"at": at}
+            ).to_arrow_table()
+
     # -- internals ----------------------------------------------------------------------------
 
     def _merge_rows(
@@ -437,6 +512,8 @@ class MyData:
         publication: Publication,
         deleted_ids: Sequence[str],
         key: str,
+        *,
+        tracked: bool = False,
     ) -> MergeCounts:
         k = quote(key)
         order = ["filename DESC", "file_row_number DESC"]
@@ -461,6 +538,8 @@ class MyData:
         for column_name, column_type, *_ in con.execute("DESCRIBE _staged").fetchall():
             if column_name not in current:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column_name)} {column_type}")
+        if tracked:
+            changes.collect_merge(con, table=table, staged="_staged", deleted="_deleted", key=key)
         ((staged_rows, updated),) = con.execute(
             f"SELECT count(*), count(t.{k}) FROM _staged s "
             f"LEFT JOIN (SELECT DISTINCT {k} FROM {table}) t ON s.{k} = t.{k}"
@@ -474,7 +553,6 @@ class MyData:
         )
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
         ((row_count,),) = con.execute(f"SELECT count(*) FROM {table}").fetchall()
-        con.execute("DROP TABLE _staged")
         con.execute("DROP TABLE _deleted")
         return MergeCounts(
             added=int(staged_rows) - int(updated),
@@ -548,6 +626,29 @@ class MyData:
             },
         )
         return dataset
+
+    def _track(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        publication: Publication,
+        *,
+        new_rows: str,
+        key: str = "Id",
+    ) -> None:
+        """Log the changes just collected (and keep history, when on) in this transaction."""
+        history.finish_change(
+            con,
+            dataset_id=dataset.id,
+            folder=dataset.folder,
+            name=dataset.name,
+            cursor=publication.cursor_field,
+            new_rows=new_rows,
+            key=key,
+            run_id=publication.run_id,
+            now=publication.changed_at or dataset.last_import,
+            retention_days=self.change_retention_days,
+        )
 
     @contextmanager
     def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -639,6 +740,12 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def _parquet_relation(staged: StagedData) -> str:
+    """``read_parquet`` of the staged files as SQL text (a relation other SQL can name)."""
+    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in staged.files)
+    return f"read_parquet([{files}])"
 
 
 def _find(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> Dataset | None:

@@ -3,15 +3,20 @@ stay concealed in it, and history mode answers "as of" across updates and delete
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from sfimport.app.history import ChangeKind
+from sfimport.app.history import ChangeKind, changes_json
 from sfimport.app.workspace import Workspace
+from sfimport.cli import app
 from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.web import create_app
 from tests.e2e.refresh_org import LiveOrg, live_org, my_rows
 
 CONTACTS = '"Sales"."Contact"'
@@ -131,3 +136,47 @@ def test_history_mode_answers_as_of_across_updates_and_deletes(
     assert table == '"Sales"."Contact__history"'
     versions = workspace.query(f"SELECT count(*) FROM {table} WHERE \"Id\" = '{ids[0]}'")
     assert versions.rows[0][0] == 2
+
+
+def test_cli_web_and_api_show_the_same_change_log(live: LiveOrg, workspace: Workspace) -> None:
+    ids = sorted(live.live_rows("Contact"))
+    live.control(
+        "records/Contact",
+        {"update": [{"Id": ids[0], "LastName": "Renamed"}], "delete": [ids[1]]},
+    )
+    live.advance(60)
+    assert workspace.refresh(["Sales.Contact"]).status == "complete"
+    expected = changes_json(workspace.changes("Sales.Contact"))
+    assert expected[0]["removed"] == [ids[1]]
+
+    runner = CliRunner()
+    home = ["--home", str(live.home)]
+    shown = runner.invoke(app, [*home, "changes", "Sales.Contact", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["changes"] == expected
+    table = runner.invoke(app, [*home, "changes", "Sales.Contact"])
+    assert "Renamed" in table.stdout and ids[1] in table.stdout
+    later = runner.invoke(app, [*home, "changes", "Sales.Contact", "--since", "2999-01-01"])
+    assert later.exit_code == 0 and "Renamed" not in later.stdout
+    bad = runner.invoke(app, [*home, "changes", "Sales.Contact", "--since", "yesterday"])
+    assert bad.exit_code == 2 and "Error:" in bad.output
+    on = runner.invoke(app, [*home, "history", "Sales.Contact", "--on", "--formulas", "daily"])
+    assert on.exit_code == 0, on.output
+    assert '"Sales"."Contact__history"' in on.stdout
+    listed = runner.invoke(app, [*home, "datasets", "--json"])
+    (entry,) = json.loads(listed.stdout)["datasets"]
+    assert entry["history_mode"] is True and entry["formulas_every"] == "daily"
+
+    web = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
+    with TestClient(web, base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/mydata/Sales.Contact/changes")
+        assert page.status_code == 200
+        assert "What changed" in page.text and "Renamed" in page.text and ids[1] in page.text
+        assert "Contact__history" in page.text
+        assert "What changed" in client.get("/mydata/Sales.Contact").text
+        answer = client.get("/api/datasets/Sales.Contact/changes")
+        assert answer.status_code == 200
+        assert answer.json()["changes"] == expected
+        assert client.get("/api/datasets/Sales.Contact/changes?since=nope").status_code == 400
+        turned = client.put("/api/datasets/Sales.Contact/history", json={"history": False})
+        assert turned.status_code == 200 and turned.json()["history_table"] is None

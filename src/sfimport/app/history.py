@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sfimport.app.core import Core
-from sfimport.app.values import PreviewResult, _preview
+from sfimport.app.values import DatasetInfo, PreviewResult, _preview
 from sfimport.errors import UsageError
 from sfimport.store.changes import ChangeKind, ColumnChange, RecordChange, RunChanges
 from sfimport.store.history import HISTORY_SUFFIX, DatasetOptions
@@ -16,7 +16,9 @@ from sfimport.store.history import HISTORY_SUFFIX, DatasetOptions
 __all__ = [
     "ChangeKind",
     "ColumnChange",
+    "DatasetHistory",
     "DatasetOptions",
+    "HistoryPort",
     "HistoryService",
     "RecordChange",
     "RunChanges",
@@ -36,6 +38,19 @@ class DatasetHistory:
     #: The table of every version when history mode is on, for SQL and pipes.
     history_table: str | None
     retention_days: int | None
+
+
+class HistoryPort(Protocol):
+    """What the web app and the CLI call for the change log and history mode."""
+
+    def get_dataset(self, name: str) -> DatasetInfo: ...
+    def changes(
+        self, name: str, since: datetime | None = ..., limit: int = ...
+    ) -> list[RunChanges]: ...
+    def dataset_history(self, name: str) -> DatasetHistory: ...
+    def set_history_mode(self, name: str, on: bool) -> DatasetHistory: ...
+    def set_formula_schedule(self, name: str, every: str) -> DatasetHistory: ...
+    def as_of(self, name: str, at: datetime, limit: int = ...) -> PreviewResult: ...
 
 
 class HistoryService(Core):

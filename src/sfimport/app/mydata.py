@@ -11,6 +11,7 @@ from sfimport.errors import (
     UsageError,
 )
 from sfimport.salesforce.redaction import redacting_logger
+from sfimport.store.history import DatasetOptions
 from sfimport.store.mydata import Dataset, QueryCancel
 from sfimport.store.runs import FailedAttempt
 
@@ -26,11 +27,17 @@ class MyDataService(Core):
     def list_datasets(self, folder: str | None = None) -> list[DatasetInfo]:
         schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
         failures = self._ledger.last_failures()
-        return [self._info(d, schedules, failures) for d in self._mydata.list_datasets(folder)]
+        options = self._mydata.all_options()
+        return [
+            self._info(d, schedules, failures, options.get(d.id))
+            for d in self._mydata.list_datasets(folder)
+        ]
 
     def get_dataset(self, name: str) -> DatasetInfo:
         schedules = {s.dataset.lower(): s.every for s in self._schedules.all()}
-        return self._info(self._dataset(name), schedules, self._ledger.last_failures())
+        found = self._dataset(name)
+        options = self._mydata.all_options().get(found.id)
+        return self._info(found, schedules, self._ledger.last_failures(), options)
 
     def preview(self, name: str, limit: int = 100) -> PreviewResult:
         found = self._dataset(name)
@@ -69,7 +76,9 @@ class MyDataService(Core):
         dataset: Dataset,
         schedules: dict[str, str],
         failures: dict[tuple[str, str], FailedAttempt],
+        options: DatasetOptions | None = None,
     ) -> DatasetInfo:
+        options = options or DatasetOptions()
         qualified = f"{dataset.folder}.{dataset.name}"
         failure = failures.get((dataset.folder.lower(), dataset.name.lower()))
         return DatasetInfo(
@@ -92,4 +101,7 @@ class MyDataService(Core):
             cursor_field=dataset.cursor_field,
             last_failure=failure,
             column_notes=tuple((c.name, c.note) for c in dataset.columns if c.note),
+            history_mode=options.history,
+            formulas_every=options.formulas_every,
+            formulas_refreshed_at=options.formulas_refreshed_at,
         )

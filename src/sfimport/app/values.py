@@ -85,6 +85,12 @@ class DatasetInfo:
     last_failure: FailedAttempt | None = None
     #: (column, note) where sfimport chose what describe did not say (a fallback scale).
     column_notes: tuple[tuple[str, str], ...] = ()
+    #: History mode keeps every version of every row (see ``sfimport history``).
+    history_mode: bool = False
+    #: How often formula columns are re-read ("always", "daily", "never"; None: the default).
+    formulas_every: str | None = None
+    #: When a refresh last re-read the formula columns (None: never since the import).
+    formulas_refreshed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,16 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Bring data sets up to date with Salesforce (only what changed since the last import).",
     ),
     CommandEntry(
+        "changes",
+        f"{_CLI}.history_cmd",
+        "Show what each refresh changed in a data set: Ids added, updated, removed, old and new.",
+    ),
+    CommandEntry(
+        "history",
+        f"{_CLI}.history_cmd",
+        "Show or set a data set's history mode and formula refresh; query it as of a date.",
+    ),
+    CommandEntry(
         "schedule",
         f"{_CLI}.schedules_cmd",
         "Refresh a data set, or every data set of a connection, on a schedule.",

@@ -72,8 +72,8 @@ class RunChanges:
     changed_at: datetime
     records: tuple[RecordChange, ...]
 
-    def ids(self, kind: ChangeKind) -> tuple[str, ...]:
-        return tuple(r.record_id for r in self.records if r.kind is kind)
+    def ids(self, kind: ChangeKind | str) -> tuple[str, ...]:
+        return tuple(r.record_id for r in self.records if r.kind == kind)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,13 @@ def read_options(con: duckdb.DuckDBPyConnection, dataset_id: str) -> DatasetOpti
     return DatasetOptions(bool(row[0]), row[1], row[2])
 
 
+def all_options(con: duckdb.DuckDBPyConnection) -> dict[str, DatasetOptions]:
+    rows = con.execute(
+        f"SELECT dataset_id, history, formulas_every, formulas_refreshed_at FROM {OPTIONS}"
+    ).fetchall()
+    return {str(r[0]): DatasetOptions(bool(r[1]), r[2], r[3]) for r in rows}
+
+
 def write_options(con: duckdb.DuckDBPyConnection, dataset_id: str, options: DatasetOptions) -> None:
     con.execute(f"DELETE FROM {OPTIONS} WHERE dataset_id = $id", {"id": dataset_id})
     con.execute(

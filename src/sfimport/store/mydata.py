@@ -460,6 +460,11 @@ class MyData:
         dataset = self.get_dataset(folder, name)
         return changes.read_changes(self, dataset.id, since, limit)
 
+    def all_options(self) -> dict[str, DatasetOptions]:
+        """Every data set's options that differ from the defaults, by data set id."""
+        with self._read() as con:
+            return history.all_options(con)
+
     def options(self, folder: str, name: str) -> DatasetOptions:
         dataset = self.get_dataset(folder, name)
         with self._read() as con:

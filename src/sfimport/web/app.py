@@ -26,6 +26,7 @@ from sfimport.web import (
     routes_api,
     routes_connections,
     routes_docs,
+    routes_history,
     routes_login,
     routes_mydata,
     routes_runs,
@@ -129,6 +130,9 @@ def create_app(
     for module in (routes_login, routes_connections, routes_wizard, routes_runs, routes_mydata):
         app.include_router(module.router)
         app.include_router(module.forms)
+    app.include_router(routes_history.router)
+    app.include_router(routes_history.forms)
+    app.include_router(routes_history.api)
     app.include_router(routes_api.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

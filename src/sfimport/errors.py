@@ -7,7 +7,8 @@ Salesforce's wire errors are mapped onto this tree in one place,
 
     SfimportError
     ├── UsageError                  bad input: a flag, a date, a folder name, a spec file
-    │   └── NotSupportedObject      an object never imported (unsupported list, *ChangeEvent)
+    │   ├── NotSupportedObject      an object never imported (unsupported list, *ChangeEvent)
+    │   └── PipeInvalid             a pipe definition that cannot be saved (not read-only, a cycle)
     ├── ConfigurationError          settings missing or wrong (no Connected App configured, bad key)
     ├── NotFound                    a connection, data set, run or report that does not exist here
     ├── SalesforceError             Salesforce answered with an error (status, errorCode, message)
@@ -26,6 +27,7 @@ Salesforce's wire errors are mapped onto this tree in one place,
     │   ├── StoreBusy               another process holds the write lock right now (retryable)
     │   └── SchemaTooNew            the data folder was written by a newer sfimport
     ├── BudgetExceeded              a run would cross the API budget set for it; nothing was started
+    ├── PipeFailed                  a pipe's rebuild failed (pipe, step, column); last output kept
     └── RunStopped                  sfimport shut down mid-run; the run resumes where it stopped
 """
 
@@ -62,6 +64,26 @@ class UsageError(SfimportError):
 class NotSupportedObject(UsageError):
     kind = "not_supported"
     remedy = "Choose another object: this one is on sfimport's list of unsupported objects."
+
+
+class PipeInvalid(UsageError):
+    """A pipe definition refused at save time: not one read-only SELECT, an unknown source, a
+    cycle, an untyped output column, a column that would lose its concealment."""
+
+    kind = "pipe_invalid"
+    remedy = "Fix the pipe's definition and save it again; nothing was changed."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remedy: str | None = None,
+        step: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message, remedy=remedy)
+        self.step = step
+        self.column = column
 
 
 class ConfigurationError(SfimportError):
@@ -225,6 +247,32 @@ class BudgetExceeded(SfimportError):
         "Import fewer data sets, raise the budget (--budget), or wait for the daily allowance "
         "to reset."
     )
+
+
+class PipeFailed(SfimportError):
+    """A pipe could not be rebuilt (a source column gone, SQL that no longer runs); its last
+    good output stays in My Data."""
+
+    kind = "pipe_failed"
+    remedy = "Edit the pipe so that it runs again ('sfimport pipe edit NAME FILE')."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pipe: str,
+        remedy: str | None = None,
+        step: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message, remedy=remedy)
+        self.pipe = pipe
+        self.step = step
+        self.field = column
+
+    @property
+    def column(self) -> str | None:
+        return self.field
 
 
 class ApiBudgetReached(DailyLimitExceeded):

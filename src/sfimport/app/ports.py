@@ -14,6 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, overload
 
+from sfimport.app.pipe_values import (
+    Lineage,
+    PipeColumn,
+    PipeDetail,
+    PipeError,
+    PipeInfo,
+    PipePreview,
+    PipeRun,
+    PipeRunStatus,
+    PipeVersion,
+)
 from sfimport.app.values import Column, DatasetInfo, ObjectEntry, PreviewResult, RunResult
 from sfimport.extract.catalog import CatalogReport
 from sfimport.extract.conceal import concealment_reason, unknown_conceal_target
@@ -42,11 +53,21 @@ __all__ = [
     "FieldSpec",
     "ImportPlan",
     "ImportSpec",
+    "Lineage",
     "ObjectChoice",
     "ObjectEntry",
     "PendingAuthorization",
     "PermissionItem",
     "PermissionReport",
+    "PipeColumn",
+    "PipeDetail",
+    "PipeError",
+    "PipeInfo",
+    "PipePreview",
+    "PipeRun",
+    "PipeRunStatus",
+    "PipeVersion",
+    "PipesPort",
     "PlannedDataset",
     "PreviewResult",
     "ProgressEvent",
@@ -261,3 +282,18 @@ class WorkspacePort(Protocol):
     def query(
         self, sql: str, limit: int = ..., *, cancel: QueryCancel | None = ...
     ) -> PreviewView: ...
+
+
+class PipesPort(Protocol):
+    """What the web app, the API and the CLI ask of pipes (see :mod:`sfimport.app.pipes`)."""
+
+    def preview_pipe(self, text: str, limit: int = ...) -> PipePreview: ...
+    def create_pipe(self, text: str) -> PipeRun: ...
+    def edit_pipe(self, name: str, text: str) -> PipeRun: ...
+    def delete_pipe(self, name: str) -> None: ...
+    def list_pipes(self) -> Sequence[PipeInfo]: ...
+    def get_pipe(self, name: str) -> PipeDetail: ...
+    def pipe_runs(self, name: str | None = ..., limit: int = ...) -> Sequence[PipeRun]: ...
+    def lineage(self, dataset: str) -> Lineage: ...
+    def run_pipe(self, name: str, *, trigger: str = ...) -> PipeRun: ...
+    def run_due_pipes(self) -> Sequence[PipeRun]: ...

@@ -8,6 +8,8 @@ from sfimport.app.connections import ConnectionsService
 from sfimport.app.core import CLOSE_TIMEOUT_SECONDS
 from sfimport.app.history import HistoryService
 from sfimport.app.mydata import MyDataService
+from sfimport.app.pipes import PipesService
+from sfimport.app.ports import PipesPort
 from sfimport.app.runs import RunsService
 from sfimport.app.schedules import SchedulesService
 from sfimport.app.values import (
@@ -39,8 +41,10 @@ class Workspace(
     SchedulesService,
     MyDataService,
     HistoryService,
+    PipesService,
 ):
-    """One data folder: connections, catalog, plans and imports, runs, schedules, My Data."""
+    """One data folder: connections, catalog, plans and imports, runs, schedules, My Data,
+    history, pipes."""
 
     def run_due(self) -> list[RunInfo]:
         """One scheduler pass to its end (`sfimport refresh --due`, for cron or a systemd
@@ -48,3 +52,8 @@ class Workspace(
         Attempts that failed before starting are among the runs returned."""
         run_ids = self.run_due_schedules() + self.resume_waiting_runs()
         return [self.wait(run_id) for run_id in run_ids]
+
+
+def _pipes_port(workspace: Workspace) -> PipesPort:
+    """Never called: mypy checks here that the Workspace is what the pipes port asks for."""
+    return workspace

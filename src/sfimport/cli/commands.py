@@ -98,6 +98,12 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Show or set a data set's history mode and formula refresh; query it as of a date.",
     ),
     CommandEntry(
+        "pipe",
+        f"{_CLI}.pipe_cmd",
+        "Pipes: data sets derived from others by SQL or a chain of steps, rebuilt whenever "
+        "a source is imported or refreshed.",
+    ),
+    CommandEntry(
         "schedule",
         f"{_CLI}.schedules_cmd",
         "Refresh a data set, or every data set of a connection, on a schedule.",

@@ -95,7 +95,7 @@ _CATALOG_COLUMNS = (
     "start_date, cursor_field, high_water_mark, last_import, status, incomplete_reason"
 )
 
-Kind = Literal["object", "report"]
+Kind = Literal["object", "report", "pipe"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,19 @@ class Publication:
     #: The run that publishes, and its time, for the change log and history mode.
     run_id: str | None = None
     changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """The event after a publish or merge committed: which data set, by which run.
+
+    Pipes (rebuild downstream) and history subscribe to it; a subscriber's error never undoes
+    the publish."""
+
+    folder: str
+    name: str
+    kind: str
+    run_id: str | None
 
 
 @dataclass(frozen=True)
@@ -254,6 +267,17 @@ class MyData:
         self._clock = clock
         self._now = now
         self._schema_checked = False
+        self._listeners: list[Callable[[Published], None]] = []
+
+    def subscribe(self, listener: Callable[[Published], None]) -> None:
+        """Call ``listener`` after every publish or merge that committed (in the publishing
+        thread, outside the write lock)."""
+        self._listeners.append(listener)
+
+    def _emit(self, dataset: Dataset, publication: Publication) -> None:
+        event = Published(dataset.folder, dataset.name, publication.kind, publication.run_id)
+        for listener in list(self._listeners):
+            listener(event)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **options: Any) -> MyData:
@@ -301,6 +325,7 @@ class MyData:
             if tracked:
                 self._track(con, dataset, publication, new_rows=dataset.table)
         staged.discard()
+        self._emit(dataset, publication)
         return dataset
 
     def merge(
@@ -339,7 +364,53 @@ class MyData:
                 self._track(con, dataset, publication, new_rows="_staged", key=key)
             con.execute("DROP TABLE _staged")
         staged.discard()
+        self._emit(dataset, publication)
         return counts
+
+    def publish_select(
+        self,
+        sql: str,
+        publication: Publication,
+        *,
+        column_metadata: dict[str, dict[str, str]] | None = None,
+        timeout: float | None = None,
+    ) -> Dataset:
+        """Replace a data set by the result of a read-only SELECT over My Data (a pipe's
+        output), in one transaction: readers see the old rows until the new ones are whole,
+        and a failure leaves the old ones. ``column_metadata`` gives each output column its
+        sf_type, label and note."""
+        _check_read_only(sql)
+        folder = validate_name(publication.folder, "folder")
+        name = validate_name(publication.name, "data set")
+        cancel = QueryCancel()
+        with self._write() as con, cancel.bound(con, timeout):
+            try:
+                with _transaction(con):
+                    existing = _find(con, folder, name)
+                    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+                    table = table_ref(folder, name) if existing is None else existing.table
+                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+                    schema = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+                    meta = column_metadata or {}
+                    schema = pa.schema([f.with_metadata(meta.get(f.name, {})) for f in schema])
+                    dataset = self._record(con, publication, schema, existing, table=table)
+            except duckdb.InterruptException:
+                raise cancel.error(timeout) from None
+            except duckdb.Error as error:
+                raise UsageError(f"The query failed: {error}") from None
+        self._emit(dataset, publication)
+        return dataset
+
+    def describe_select(self, sql: str) -> list[tuple[str, str]]:
+        """The (name, type) of a read-only SELECT's output columns, binding it only (nothing
+        runs); UsageError when it does not bind."""
+        _check_read_only(sql)
+        with self._read() as con:
+            try:
+                relation = con.sql(sql)
+            except duckdb.Error as error:
+                raise UsageError(f"The query failed: {error}") from None
+            return [(str(n), str(t)) for n, t in zip(relation.columns, relation.types, strict=True)]
 
     def delete_dataset(self, folder: str, name: str) -> None:
         with self._write() as con, _transaction(con):

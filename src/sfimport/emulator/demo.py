@@ -371,7 +371,8 @@ def build_demo_org(
         if canonical is None or canonical == "User":
             raise ValueError(f"cannot scale {name!r}: not a generated object")
         rows[canonical] = count
-    org_id = mint_id("00D", 1000 + seed)
+    # A sandbox is an org of its own, with its own id (a connection to one is never the other).
+    org_id = mint_id("00D", (5000 if is_sandbox else 1000) + seed)
     name = "SFImport Demo Sandbox" if is_sandbox else "SFImport Demo"
     profiles, sets = _permission_sets()
     users = _users(profiles, sets)

@@ -125,6 +125,14 @@ class Clock:
         base = self._start if self._start is not None else datetime.now(UTC)
         self._offset = moment.astimezone(UTC) - base
 
+    @property
+    def offset_seconds(self) -> float:
+        return self._offset.total_seconds()
+
+    def restore_offset(self, seconds: float) -> None:
+        """Put back an offset saved earlier (a restarted demo org keeps its moved clock)."""
+        self._offset = timedelta(seconds=seconds)
+
 
 @dataclass
 class ApiUsage:

@@ -177,10 +177,12 @@ def serve_in_thread(
     *,
     tls: bool = False,
     host: str = "127.0.0.1",
+    port: int = 0,
     cert_dir: Path | None = None,
     timeout: float = 10.0,
 ) -> Iterator[RunningServer]:
-    """Serve `app` on a free loopback port in a background thread for the `with` block.
+    """Serve `app` on `port` (0: a free loopback port) in a background thread for the `with`
+    block; OSError (EADDRINUSE) when `port` is taken.
 
     Yields the base URL (and, with `tls`, the CA file clients should trust); returns once the
     server has shut down.
@@ -189,8 +191,14 @@ def serve_in_thread(
         files = write_self_signed_tls(cert_dir or Path(scratch)) if tls else None
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        # SO_REUSEADDR lets a restarted server take back its port from TIME_WAIT; a port
+        # another process listens on still fails to bind.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, 0))
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
         port = sock.getsockname()[1]
         server = uvicorn.Server(_config(app, host, port, files))
         thread = threading.Thread(

@@ -138,6 +138,16 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Show or upgrade the data folder's schema versions (metadata database and My Data).",
     ),
     CommandEntry(
+        "users",
+        f"{_CLI}.users_cmd",
+        "Team mode's users: add, list, remove, change roles, issue API tokens.",
+    ),
+    CommandEntry(
+        "audit",
+        f"{_CLI}.users_cmd",
+        "Show team mode's audit log: every change and export, who, what, when, newest first.",
+    ),
+    CommandEntry(
         "serve",
         f"{_CLI}.serve_cmd",
         "Start the web app against real Salesforce (needs SFIMPORT_CLIENT_ID; see the README).",

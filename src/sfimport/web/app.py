@@ -23,6 +23,7 @@ from sfimport.app.workspace import Workspace
 from sfimport.errors import SfimportError
 from sfimport.settings import Settings
 from sfimport.web import (
+    routes_admin,
     routes_api,
     routes_connections,
     routes_docs,
@@ -75,6 +76,8 @@ def create_app(
                 scheduler.stop()
             if owned and isinstance(engine, Workspace):
                 engine.close()
+            if app.state.access.team is not None:
+                app.state.access.team.close()
 
     app = FastAPI(
         title="sfimport",
@@ -134,6 +137,10 @@ def create_app(
     app.include_router(routes_history.forms)
     app.include_router(routes_history.api)
     app.include_router(routes_api.router)
+    if app.state.access.team is not None:
+        # Team mode: users, roles and the audit log (admins only, by the access middleware).
+        app.include_router(routes_admin.router)
+        app.include_router(routes_admin.api)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

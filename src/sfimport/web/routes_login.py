@@ -1,4 +1,5 @@
-"""The login page: served beyond loopback, a browser exchanges the access token for a session."""
+"""The login page: served beyond loopback, a browser exchanges the access token for a session;
+in team mode, a user name and password (and Log out ends the session)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,21 @@ router = APIRouter()
 forms = APIRouter(dependencies=[CsrfChecked])
 
 
+def _team(request: Request) -> bool:
+    guard: AccessGuard = request.app.state.access
+    return guard.team is not None
+
+
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False, response_model=None)
 def login_page(request: Request, next: str = "/data") -> HTMLResponse:
-    return render(request, "login.html", title="Log in", next=safe_next(next), failed=False)
+    return render(
+        request,
+        "login.html",
+        title="Log in",
+        next=safe_next(next),
+        failed=False,
+        team=_team(request),
+    )
 
 
 @forms.post("/login", include_in_schema=False, response_model=None)
@@ -25,10 +38,40 @@ def log_in(
     session: SessionDep,
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/data",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
     guard: AccessGuard = request.app.state.access
+    if guard.team is not None:
+        user = guard.team.log_in(username.strip(), password) if username.strip() else None
+        if user is None:
+            return render(
+                request,
+                "login.html",
+                401,
+                title="Log in",
+                next=safe_next(next),
+                failed=True,
+                team=True,
+            )
+        session.principal = user.name
+        return RedirectResponse(safe_next(next), status_code=303)
     account = guard.authenticate(token) if guard.required else None
     if guard.required and account is None:
-        return render(request, "login.html", 401, title="Log in", next=safe_next(next), failed=True)
+        return render(
+            request,
+            "login.html",
+            401,
+            title="Log in",
+            next=safe_next(next),
+            failed=True,
+            team=False,
+        )
     session.principal = account.name if account else "owner"
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+@forms.post("/logout", include_in_schema=False, response_model=None)
+def log_out(session: SessionDep) -> RedirectResponse:
+    session.principal = None
+    return RedirectResponse("/login", status_code=303)

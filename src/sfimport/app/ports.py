@@ -35,12 +35,14 @@ from sfimport.extract.plan import ImportPlan, PlannedDataset
 from sfimport.extract.schedule import connection_key, connection_of
 from sfimport.extract.schema import FieldSpec
 from sfimport.extract.spec import ImportSpec, ObjectChoice, parse_start_date
+from sfimport.pipes.definition import STEP_KINDS, with_step
 from sfimport.settings import Settings
 from sfimport.store.metadata import Connection, ConnectionStatus
 from sfimport.store.mydata import QueryCancel as QueryCancel  # re-exported for the web app
 from sfimport.store.runs import ErrorInfo, FailedAttempt, RunDatasetInfo, RunInfo, ScheduleInfo
 
 __all__ = [
+    "STEP_KINDS",
     "CatalogReport",
     "Column",
     "Connected",
@@ -81,6 +83,7 @@ __all__ = [
     "connection_of",
     "parse_start_date",
     "unknown_conceal_target",
+    "with_step",
 ]
 
 

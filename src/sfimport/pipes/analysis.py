@@ -114,13 +114,13 @@ def column_lineage(sql: str, schema: Schema) -> dict[str, frozenset[SourceColumn
         if not isinstance(qualified, exp.Query):
             return {}
         names = [s.alias_or_name for s in qualified.selects]
-    except SqlglotError:
-        return {}
+    except (SqlglotError, KeyError, ValueError, RecursionError):
+        return {}  # untraceable: every column is then treated as made from concealed ones
     found: dict[str, frozenset[SourceColumn] | None] = {}
     for name in names:
         try:
             node = lineage(name, qualified, schema=dict(schema), dialect="duckdb", copy=True)
-        except (SqlglotError, KeyError, ValueError):
+        except (SqlglotError, KeyError, ValueError, RecursionError):
             found[name.lower()] = None
             continue
         columns: set[SourceColumn] = set()

@@ -3,6 +3,7 @@ read from and written to a TOML file that can live in git."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -295,6 +296,10 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _key(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _quote(text)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return _quote(value)
@@ -303,5 +308,97 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, Sequence):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{_quote(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        items = ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + items + " }"
     return repr(value)
+
+
+_AGGREGATE_TEXT = re.compile(
+    r"^\s*(\w+)\s*\(\s*(\*|[^)]*?)\s*\)\s*(?:as\s+(.+?))?\s*$", re.IGNORECASE
+)
+
+
+def with_step(text: str, kind: str, target: str, extra: str = "") -> str:
+    """The definition ``text`` with one more step, written the way the web editor's two boxes
+    say it: ``target`` (columns, a condition, a data set, a new name) and ``extra`` (a join's
+    "left = right", aggregates such as "sum(Amount) as Amount, count(*) as Deals", an
+    expression). Returns the new definition as TOML."""
+    definition = PipeDefinition.from_toml(text)
+    if definition.is_sql:
+        raise PipeInvalid(
+            "Steps apply to a pipe with a source, and this one is SQL.",
+            remedy="Edit the SQL, or start from a source to build with steps.",
+        )
+    number = len(definition.steps) + 1
+    raw: dict[str, Any]
+    columns = [c.strip() for c in target.split(",") if c.strip()]
+    if kind in ("select", "group"):
+        raw = {kind: columns}
+        if kind == "group":
+            raw["aggregates"] = [_aggregate_text(a, number) for a in _split_top(extra)]
+    elif kind in ("filter", "union"):
+        raw = {kind: target.strip()}
+    elif kind == "compute":
+        raw = {"compute": target.strip(), "expression": extra.strip()}
+    elif kind == "join":
+        how, _, on = extra.rpartition(":")
+        left, _, right = on.partition("=")
+        raw = {
+            "join": target.strip(),
+            "on": [left.strip(), (right or left).strip()],
+            "how": how.strip().lower() or "inner",
+        }
+    elif kind == "pivot":
+        using, _, by = extra.partition(" by ")
+        found = _AGGREGATE_TEXT.match(using)
+        function, values = (found.group(1).lower(), found.group(2)) if found else ("sum", "")
+        raw = {"pivot": target.strip(), "values": values, "function": function}
+        if by.strip():
+            raw["by"] = [c.strip() for c in by.split(",") if c.strip()]
+    elif kind == "rename":
+        pairs = [p.partition("=") for p in target.split(",") if p.strip()]
+        raw = {"rename": {old.strip(): new.strip() for old, _, new in pairs}}
+    else:
+        raise PipeInvalid(f"There is no step {kind!r}; use one of {', '.join(STEP_KINDS)}.")
+    step = _step(raw, number)
+    return PipeDefinition(
+        name=definition.name,
+        folder=definition.folder,
+        description=definition.description,
+        source=definition.source,
+        steps=(*definition.steps, step),
+        every=definition.every,
+    ).to_toml()
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside parentheses: "sum(a) as x, count(*) as n"."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _aggregate_text(text: str, number: int) -> dict[str, str]:
+    found = _AGGREGATE_TEXT.match(text)
+    if not found:
+        raise PipeInvalid(
+            f"step {number} (group): {text!r} is not an aggregate.",
+            step=f"step {number} (group)",
+            remedy="Write aggregates as sum(Amount) as Amount, count(*) as Deals.",
+        )
+    function, column, name = found.group(1).lower(), found.group(2), found.group(3)
+    if function == "count" and column and column.lower().startswith("distinct "):
+        function, column = "count_distinct", column[len("distinct ") :].strip()
+    aggregate: dict[str, str] = {"function": function}
+    if column and column != "*":
+        aggregate["column"] = column.strip('"')
+    if name:
+        aggregate["as"] = name.strip().strip('"')
+    return aggregate

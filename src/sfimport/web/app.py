@@ -30,6 +30,7 @@ from sfimport.web import (
     routes_history,
     routes_login,
     routes_mydata,
+    routes_pipes,
     routes_runs,
     routes_wizard,
 )
@@ -136,6 +137,9 @@ def create_app(
     app.include_router(routes_history.router)
     app.include_router(routes_history.forms)
     app.include_router(routes_history.api)
+    app.include_router(routes_pipes.router)
+    app.include_router(routes_pipes.forms)
+    app.include_router(routes_pipes.api)
     app.include_router(routes_api.router)
     if app.state.access.team is not None:
         # Team mode: users, roles and the audit log (admins only, by the access middleware).

@@ -1,6 +1,6 @@
 """A Salesforce-compatible org for demos and tests: OAuth, REST, describe, SOQL (child
-subqueries, semi-joins, INCLUDES/EXCLUDES), composite reads, SOSL search, limits, Bulk API 2.0
-and Bulk API 1.0 query jobs, the Reports API, fault injection, and Setup pages
+subqueries, semi-joins, INCLUDES/EXCLUDES, FORMAT()), composite reads, SOSL search, limits,
+Bulk API 2.0 and Bulk API 1.0 query jobs, the Reports API, fault injection, and Setup pages
 (`/`: revoke, block, permissions, field-level security, API usage; see `setup_ui`).
 
 Build an org with `build_demo_org(seed, scale={"Account": 1_000_000})`, wrap it with

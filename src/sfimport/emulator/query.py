@@ -22,6 +22,7 @@ from sfimport.emulator.soql import (
     Comparison,
     Condition,
     FieldPath,
+    Formatted,
     Includes,
     InList,
     Like,
@@ -32,6 +33,7 @@ from sfimport.emulator.soql import (
     relative_range,
     soql_error,
 )
+from sfimport.emulator.soql_format import DEFAULT_TIME_ZONE, format_value
 
 _NUMERIC = frozenset({"int", "double", "currency", "percent"})
 _COMPONENT_KEYS = (
@@ -94,6 +96,15 @@ class _Node:
 
 
 @dataclass(frozen=True)
+class PlannedFormat:
+    """A FORMAT() call resolved: the field formatted and the record key it is answered under."""
+
+    formatted: Formatted
+    resolved: Resolved | None
+    key: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """A resolved query: what to select and, after execution, which rows in which order."""
 
@@ -104,6 +115,7 @@ class Plan:
     count_only: bool
     aggregate_keys: tuple[tuple[str, Resolved | None], ...]
     group_keys: tuple[Resolved, ...] = ()
+    formats: tuple[PlannedFormat, ...] = ()
 
 
 def _invalid_field(query: Query, path: FieldPath, sobject: str) -> SalesforceApiError:
@@ -243,7 +255,70 @@ def plan(scope: QueryScope, query: Query) -> Plan:
             key = aggregate.alias
         aggregates.append((key, resolved))
     group_keys = tuple(resolve(scope, query, sobject, path) for path in query.group_by)
-    return Plan(query, sobject, selected, root, query.count_only, tuple(aggregates), group_keys)
+    formats: list[PlannedFormat] = []
+    for formatted in query.formats:
+        if formatted.aggregate is not None:
+            key, resolved = aggregates[query.aggregates.index(formatted.aggregate)]
+        else:
+            assert formatted.path is not None
+            resolved = resolve(scope, query, sobject, formatted.path)
+            key = formatted.alias or resolved.names[-1]
+        formats.append(PlannedFormat(formatted, resolved, key))
+    return Plan(
+        query,
+        sobject,
+        selected,
+        root,
+        query.count_only,
+        tuple(aggregates),
+        group_keys,
+        tuple(formats),
+    )
+
+
+def _format(planned: PlannedFormat, value: Any) -> Any:
+    resolved = planned.resolved
+    aggregate = planned.formatted.aggregate
+    if aggregate is not None and aggregate.function.startswith("COUNT"):
+        return format_value(value, "int", 0, DEFAULT_TIME_ZONE)
+    if resolved is None:
+        return value
+    kind = resolved.field.type
+    if aggregate is not None and aggregate.function == "AVG" and kind == "int":
+        kind = "double"
+    return format_value(value, kind, resolved.field.scale, DEFAULT_TIME_ZONE)
+
+
+def _apply_formats(
+    scope: QueryScope,
+    planned: Plan,
+    indices: pa.Array,
+    records: list[dict[str, Any]],
+    version: str,
+) -> None:
+    """FORMAT() in place: a field keeps its key; an aliased one is inserted under its alias."""
+    sobject = planned.sobject.name
+    for item in planned.formats:
+        formatted, resolved = item.formatted, item.resolved
+        if formatted.path is None or formatted.alias is None:
+            for record in records:
+                holder: Any = record
+                names = resolved.names if resolved and formatted.path else (item.key,)
+                for name in names[:-1]:
+                    holder = holder.get(name) if isinstance(holder, dict) else None
+                if isinstance(holder, dict) and names[-1] in holder:
+                    holder[names[-1]] = _format(item, holder[names[-1]])
+            continue
+        assert resolved is not None
+        raw = column(scope, sobject, indices, resolved.hops, resolved.field)
+        owner = sobject if not resolved.hops else resolved.hops[-1].targets[0]
+        values = _rendered(scope, resolved.field, raw, [None] * len(raw), owner, version)
+        heads = {path.parts[0].lower() for path in planned.query.fields[: formatted.after]}
+        for index, (record, value) in enumerate(zip(records, values, strict=True)):
+            items = list(record.items())
+            where = 1 + sum(1 for key, _ in items[1:] if key.lower() in heads)
+            items.insert(where, (item.key, _format(item, value)))
+            records[index] = dict(items)
 
 
 def column(
@@ -405,10 +480,8 @@ class _Compiler:
                 # SOQL's NOT IN, like !=, keeps rows whose value is null.
                 return ~pc.coalesce(member, pa.scalar(False)) | expression.is_null()
             return member
-        if isinstance(condition, AggregateComparison):
-            raise soql_error(
-                self.query.text, 0, "MALFORMED_QUERY", "Aggregate functions only in HAVING"
-            )
+        if isinstance(condition, AggregateComparison):  # the parser admits them in HAVING only
+            raise AssertionError("an aggregate call in WHERE")
         return self.comparison(condition)
 
     def comparison(self, condition: Comparison) -> pc.Expression:
@@ -611,13 +684,22 @@ def render_records(
                 for name in wanted
                 if name.lower() in lowered
             }
+    if planned.formats:
+        _apply_formats(scope, planned, indices, records, version)
     return records
 
 
 def aggregate_record(scope: QueryScope, planned: Plan, indices: pa.Array) -> dict[str, Any]:
     """The single AggregateResult row of `SELECT COUNT(field) ... FROM ...`."""
     grouped = Plan(
-        planned.query, planned.sobject, (), planned.root, False, planned.aggregate_keys, ()
+        planned.query,
+        planned.sobject,
+        (),
+        planned.root,
+        False,
+        planned.aggregate_keys,
+        (),
+        planned.formats,
     )
     records = grouped_records(scope, grouped, indices, "0")
     return records[0] if records else _empty(planned)
@@ -658,10 +740,29 @@ def _holds(condition: Condition, group: dict[str, Any], having: Callable[..., An
     elif isinstance(condition, Comparison):
         left = group.get(condition.field.text.lower())
         operator, right = condition.operator, condition.value.value
-    else:
-        raise SalesforceApiError(
-            400, "MALFORMED_QUERY", "HAVING supports comparisons of grouped fields and aggregates"
+    elif isinstance(condition, Like):
+        value = group.get(condition.field.text.lower())
+        pattern = "".join(
+            ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in condition.pattern
         )
+        return (
+            value is not None
+            and re.fullmatch(pattern, str(value), re.IGNORECASE | re.S) is not None
+        )
+    elif isinstance(condition, InList):
+        value = group.get(condition.field.text.lower())
+        member = value is not None and any(value == item.value for item in condition.values)
+        # As in WHERE, NOT IN keeps a null group key.
+        return (not member) if condition.negated else member
+    elif isinstance(condition, Includes):
+        value = group.get(condition.field.text.lower())
+        chosen = {part.lower() for part in str(value or "").split(";") if part}
+        hit = any(
+            {part.lower() for part in wanted.split(";")} <= chosen for wanted in condition.values
+        )
+        return value is not None and hit != condition.excluded
+    else:  # the parser admits nothing else in HAVING
+        raise AssertionError(f"unexpected HAVING condition {condition!r}")
     if operator in {"=", "!="}:
         return bool(left == right) == (operator == "=")
     if left is None or right is None:
@@ -745,6 +846,8 @@ def grouped_records(
         ):
             record[key] = compute(aggregate.function, resolved, rows)
         records.append(record)
+    if planned.formats:
+        _apply_formats(scope, planned, indices, records, version)
     if not query.group_by:
         return records
     start = query.offset or 0

@@ -185,6 +185,21 @@ class SubQuery:
 
 
 @dataclass(frozen=True)
+class Formatted:
+    """`FORMAT(field) [alias]` or `FORMAT(MIN(field)) alias`: a value localised for the user.
+
+    Without an alias the field keeps its name and `path` is also one of the query's fields;
+    with one, the formatted value sits under the alias after `after` plain fields (the raw
+    field may be selected too). `aggregate` is the aggregate call being formatted, if any."""
+
+    path: FieldPath | None
+    alias: str | None
+    aggregate: CountOf | None
+    after: int
+    position: int
+
+
+@dataclass(frozen=True)
 class Query:
     text: str
     fields: tuple[FieldPath, ...]
@@ -201,6 +216,7 @@ class Query:
     group_by: tuple[FieldPath, ...] = ()
     having: Condition | None = None
     typeofs: tuple[TypeOf, ...] = ()
+    formats: tuple[Formatted, ...] = ()
 
 
 def soql_error(soql: str, position: int, code: str, text: str) -> SalesforceApiError:
@@ -320,8 +336,15 @@ class _Parser:
         count_only = False
         subqueries: list[SubQuery] = []
         typeofs: list[TypeOf] = []
+        formats: list[Formatted] = []
         while True:
-            if self.current.kind == "ident" and self.current.upper == "TYPEOF" and not self.inner:
+            if (
+                self.current.kind == "ident"
+                and self.current.upper == "FORMAT"
+                and self.tokens[self.index + 1].text == "("
+            ):
+                formats.append(self.format_call(fields, aggregates))
+            elif self.current.kind == "ident" and self.current.upper == "TYPEOF" and not self.inner:
                 self.index += 1
                 typeof = self.typeof()
                 typeofs.append(typeof)
@@ -386,6 +409,7 @@ class _Parser:
         where = None
         if self.keyword("WHERE"):
             where = self.condition()
+            _check_semi_joins(where)
         group_by: list[FieldPath] = []
         having = None
         if self.keyword("GROUP"):
@@ -410,6 +434,14 @@ class _Parser:
             )
         if (group_by or aggregates) and typeofs:
             raise self.fail(self.tokens[self.index - 1])
+        for formatted in formats:
+            if formatted.path is not None and formatted.alias and (group_by or aggregates):
+                raise soql_error(
+                    self.soql,
+                    formatted.position,
+                    "MALFORMED_QUERY",
+                    f"Field must be grouped or aggregated: {formatted.path.text}",
+                )
         if group_by and (count_only or field_sets or subqueries):
             raise self.fail(self.tokens[self.index - 1])
         order: list[OrderKey] = []
@@ -460,7 +492,38 @@ class _Parser:
             tuple(group_by),
             having,
             tuple(typeofs),
+            tuple(formats),
         )
+
+    def alias(self) -> str | None:
+        if self.current.kind == "ident" and self.current.upper not in KEYWORDS:
+            return self.advance().text
+        return None
+
+    def format_call(self, fields: list[FieldPath], aggregates: list[CountOf]) -> Formatted:
+        """`FORMAT(field) [alias]` or `FORMAT(AGGREGATE(field)) [alias]` in the SELECT list."""
+        start = self.current
+        self.index += 2
+        call = self.current
+        if (
+            call.kind == "ident"
+            and call.upper in AGGREGATE_FUNCTIONS
+            and self.tokens[self.index + 1].text == "("
+        ):
+            self.index += 2
+            counted = self.field_path()
+            self.expect_punct(")")
+            self.expect_punct(")")
+            alias = self.alias()
+            aggregate = CountOf(counted, alias, call.upper, call.position)
+            aggregates.append(aggregate)
+            return Formatted(None, alias, aggregate, len(fields), start.position)
+        path = self.field_path()
+        self.expect_punct(")")
+        alias = self.alias()
+        if alias is None:
+            fields.append(path)
+        return Formatted(path, alias, None, len(fields), start.position)
 
     def names(self) -> tuple[str, ...]:
         """A comma-separated list of plain field names (a TYPEOF branch)."""
@@ -577,7 +640,7 @@ class _Parser:
                 raise self.fail()
         if self.keyword("IN"):
             self.expect_punct("(")
-            if self.current.upper == "SELECT" and not self.inner:
+            if self.current.upper == "SELECT" and not self.inner and not self.having:
                 start = self.index
                 depth = 1
                 while True:
@@ -636,6 +699,30 @@ class _Parser:
                     raise self.fail(amount)
                 return Literal("relative", (word, int(amount.text)), f"{token.text}:{amount.text}")
         raise self.fail(token)
+
+
+def _nested_semi_join(condition: Condition) -> bool:
+    if isinstance(condition, InList):
+        return condition.subquery is not None
+    if isinstance(condition, BoolOp):
+        return any(_nested_semi_join(item) for item in condition.items)
+    if isinstance(condition, Not):
+        return _nested_semi_join(condition.item)
+    return False
+
+
+def _check_semi_joins(where: Condition) -> None:
+    """Semi- and anti-joins stand at the top level of WHERE, alone or ANDed, never under an
+    OR or a NOT (Salesforce refuses them there, with this wording)."""
+    items = where.items if isinstance(where, BoolOp) and where.operator == "AND" else (where,)
+    for item in items:
+        if not isinstance(item, InList) and _nested_semi_join(item):
+            raise SalesforceApiError(
+                400,
+                "MALFORMED_QUERY",
+                "Semi join sub-selects are only allowed at the top level WHERE expressions and "
+                "not in nested WHERE expressions.",
+            )
 
 
 def parse(soql: str) -> Query:

@@ -49,6 +49,9 @@ _TABLE = (
     _row(r"", "safe", Permission.READ, None),
     # Read-only SQL over My Data is a read, though sent as a POST.
     _row(r"^/(api/query|sql)$", "write", Permission.READ, None),
+    # So is a pipe's preview (it saves nothing); saving, running or deleting one is work.
+    _row(r"^/api/pipes/preview$", "write", Permission.READ, None),
+    _row(r"^/(api/)?pipes(/|$)", "write", Permission.WORK, "pipe"),
     _row(r"^/(api/)?connections/[^/]+/schedule(/|$)", "write", Permission.WORK, "schedule"),
     _row(r"^/(api/)?connections(/|$)", "write", Permission.ADMIN, "connection"),
     _row(r"^/api/plans$", "write", Permission.WORK, None),

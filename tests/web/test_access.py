@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sfimport.settings import Settings
 from sfimport.web import create_app
 from sfimport.web.access import issue_access_token
-from tests.web.conftest import CSRF
+from tests.web.conftest import CSRF, csrf_of
 from tests.web.fake_workspace import FakeWorkspace
 
 
@@ -89,9 +89,10 @@ def test_logging_in_with_the_token_opens_every_page(network: TestClient, token: 
 def test_after_login_the_app_never_sends_the_browser_to_another_site(
     network: TestClient, token: str
 ) -> None:
-    csrf = CSRF.search(network.get("/login").text)
-    assert csrf
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        # Each login rotates the session and its CSRF token: read the current one.
+        csrf = CSRF.search(network.get("/login").text)
+        assert csrf
         response = network.post(
             "/login",
             data={"csrf_token": csrf.group(1), "token": token, "next": target},
@@ -146,3 +147,31 @@ def test_on_loopback_no_token_is_needed_or_made(tmp_path: Path) -> None:
     with _client(settings) as client:
         assert client.get("/data").status_code == 200
         assert client.get("/api/connections").status_code == 200
+
+
+def test_logging_in_rotates_the_session_id_so_a_planted_cookie_gets_nothing(
+    network: TestClient, token: str
+) -> None:
+    # An attacker who planted their own session cookie in the victim's browser (session
+    # fixation) must not ride the victim's login: the id that logged in is a new one.
+    page = network.get("/login?next=/runs")
+    planted = network.cookies["sfimport_session"]
+    csrf = CSRF.search(page.text)
+    assert csrf
+    right = network.post(
+        "/login",
+        data={"csrf_token": csrf.group(1), "token": token, "next": "/runs"},
+        follow_redirects=False,
+    )
+    assert right.status_code == 303
+    assert "sfimport_session=" in right.headers["set-cookie"]
+    fresh = network.cookies["sfimport_session"]
+    assert fresh != planted
+    assert network.get("/data", follow_redirects=False).status_code == 200
+    # The CSRF token the planted session exposed is replaced too.
+    assert csrf_of(network) != csrf.group(1)
+    # The attacker's browser, on the same server, still holding the planted cookie.
+    with TestClient(network.app, base_url="http://127.0.0.1:8000") as attacker:
+        attacker.cookies.set("sfimport_session", planted)
+        assert attacker.get("/data", follow_redirects=False).status_code == 303
+        assert attacker.get("/api/connections").status_code == 401

@@ -101,12 +101,13 @@ def create_app(
 
     secure_cookie = urlsplit(settings.redirect_uri).scheme == "https"
     app.state.access = AccessGuard.for_settings(settings)
+    app.state.sessions = SessionStore()
     # Inside the session middleware: a logged-in session lets its browser through.
     app.add_middleware(AccessMiddleware, guard=app.state.access)
     app.add_middleware(
         SessionMiddleware,
         secret=settings.secret_key or secrets.token_urlsafe(32),
-        store=SessionStore(),
+        store=app.state.sessions,
         secure=secure_cookie,
     )
     # Connect and Re-authorise redirect the form to Salesforce's login: https (any My Domain)

@@ -54,6 +54,7 @@ def log_in(
                 failed=True,
                 team=True,
             )
+        request.app.state.sessions.rotate(session)  # see below: no session fixation
         session.principal = user.name
         return RedirectResponse(safe_next(next), status_code=303)
     account = guard.authenticate(token) if guard.required else None
@@ -67,11 +68,14 @@ def log_in(
             failed=True,
             team=False,
         )
+    # A new id for the logged-in session: an id known before login (session fixation) is dead.
+    request.app.state.sessions.rotate(session)
     session.principal = account.name if account else "owner"
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @forms.post("/logout", include_in_schema=False, response_model=None)
-def log_out(session: SessionDep) -> RedirectResponse:
+def log_out(request: Request, session: SessionDep) -> RedirectResponse:
     session.principal = None
+    request.app.state.sessions.rotate(session)
     return RedirectResponse("/login", status_code=303)

@@ -88,9 +88,22 @@ class SessionStore:
                 self._sessions.popitem(last=False)
         return session
 
+    def rotate(self, session: Session) -> None:
+        """Give a session a new id and CSRF token, forgetting the old id (at login).
+
+        Whoever knew the id before (a cookie planted in the browser: session fixation) holds a
+        dead id afterwards; the middleware sends the new one as a fresh cookie.
+        """
+        with self._lock:
+            self._sessions.pop(session.id, None)
+            session.id = secrets.token_urlsafe(24)
+            session.csrf_token = secrets.token_urlsafe(32)
+            self._sessions[session.id] = session
+
 
 class SessionMiddleware:
-    """Attaches ``scope["state"]["session"]``; sets the cookie when a new session starts."""
+    """Attaches ``scope["state"]["session"]``; sets the cookie when a session starts or its id
+    was rotated while the request ran (login)."""
 
     def __init__(self, app: ASGIApp, *, secret: str, store: SessionStore, secure: bool) -> None:
         self.app = app
@@ -107,11 +120,12 @@ class SessionMiddleware:
         if session is None:
             session = self.store.create()
         scope.setdefault("state", {})["session"] = session
-        cookie = self._cookie(session.id) if is_new else None
+        sent_id = None if is_new else session.id
 
         async def send_with_cookie(message: Message) -> None:
-            if cookie is not None and message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("Set-Cookie", cookie)
+            # Read the id when the response starts: a login handler may have rotated it.
+            if message["type"] == "http.response.start" and session.id != sent_id:
+                MutableHeaders(scope=message).append("Set-Cookie", self._cookie(session.id))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

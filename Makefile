@@ -8,7 +8,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 # The versions the suite was run with: every install step is constrained to them.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test check bench browser postgres
+.PHONY: demo test check bench browser postgres floors
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ browser:
 # tests run in parallel); the tests use the server at 127.0.0.1:5432 or start a throwaway one.
 postgres:
 	@scripts/start-postgres --install
+
+# Do the dependency floors of pyproject.toml work? A scratch venv with exactly those versions
+# runs the CLI, store and web tests (needs the package index; a few minutes, so not in `test`).
+floors:
+	scripts/check-floors

@@ -159,3 +159,36 @@ def test_a_joined_block_short_of_its_row_count_marks_the_data_set_incomplete() -
     assert reader.outcome.incomplete_reason == (
         "block B1: 1 rows were fetched but its row count is 3"
     )
+
+
+def test_planning_a_slow_report_polls_its_instance_a_few_times_and_goes_on_without_a_count(
+    tmp_path: Path, base_url: str
+) -> None:
+    # No real pauses: the planning polls come one after another, and the report runs on.
+    pauses: list[float] = []
+    settings = emulator_settings(tmp_path / "home", base_url)
+    with Workspace(settings, sleep=pauses.append) as workspace:
+        connect(workspace, base_url)
+        spec = ImportSpec(connection="demo", folder="Reports", reports=("Pipeline by Stage",))
+        _set_run_delay(base_url, 600.0)
+        try:
+            slow = workspace.build_plan(spec)
+        finally:
+            _set_run_delay(base_url, 0.0)
+        slow_pauses = list(pauses)
+        quick = workspace.build_plan(spec)
+    (planned,) = slow.datasets
+    assert planned.expected_rows is None
+    assert "still running the report" in planned.note
+    # Four polls with growing pauses, then the Review goes on.
+    assert slow_pauses == [0.25, 0.5, 1.0, 2.0]
+    # The count comes from a summary instance once the report runs quickly again.
+    assert quick.datasets[0].expected_rows is not None and quick.datasets[0].expected_rows > 0
+    assert "still running" not in quick.datasets[0].note
+    report_id = planned.source
+    token = httpx2.post(f"{base_url}/__emulator__/tokens", json={"username": ADMIN}).json()
+    listed = httpx2.get(
+        f"{base_url}/services/data/v62.0/analytics/reports/{report_id}/instances",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    ).json()
+    assert len(listed) >= 2  # planning ran the report as instances, not synchronously

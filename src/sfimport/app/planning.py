@@ -33,6 +33,7 @@ from sfimport.extract.reports import (
     default_concealed_report_columns,
     grand_total,
     report_columns,
+    run_instance,
 )
 from sfimport.extract.schema import FieldSpec, select_fields
 from sfimport.extract.spec import ImportSpec, ObjectChoice
@@ -111,7 +112,8 @@ class PlanningService(Core):
             return
         raise BudgetExceeded(
             f"Planning this {what} needs {needed:,} API calls (a describe and a COUNT() per "
-            f"object, the field classification of each concealed by default, 3 per report) "
+            f"object, the field classification of each concealed by default, up to "
+            f"{budget.PLAN_CALLS_PER_REPORT} per report) "
             f"but its budget leaves {allowed:,}: the org has used "
             f"{usage.used:,} of its {usage.max:,} daily calls and the budget lets usage reach "
             f"{percent:g}% ({budget.ceiling_calls(usage.max, percent):,}). Nothing was read.",
@@ -163,9 +165,18 @@ class PlanningService(Core):
         except ResourceNotFound as error:
             raise _no_report(ref) from error
         columns = report_columns(describe)
-        # A summary-only run (no details) is cheap and gives the report's own row count.
-        summary = client.reports.run(report_id, include_details=False)
-        expected = grand_total(summary)
+        # A summary-only run (no details) is cheap and gives the report's own row count. It is
+        # an asynchronous instance, as the import's runs are, polled a few times only: a report
+        # Salesforce runs for minutes is planned without its count (the import checks it).
+        summary = run_instance(
+            client,
+            report_id,
+            None,
+            include_details=False,
+            sleep=self._pause,
+            polls_max=budget.PLAN_REPORT_POLLS,
+        )
+        expected = grand_total(summary) if summary is not None else None
         concealed = self._concealed_for(
             spec,
             (ref, report_id, report_name),
@@ -178,7 +189,12 @@ class PlanningService(Core):
                 raise unknown_conceal_target(column, labels, "column in the report")
         name = suggest_name(report_name or describe["reportMetadata"].get("name", report_id))
         return plan_report(
-            report_id, name, list(columns), expected_rows=expected, concealed=concealed
+            report_id,
+            name,
+            list(columns),
+            expected_rows=expected,
+            concealed=concealed,
+            still_running=summary is None,
         )
 
     @staticmethod

@@ -178,6 +178,7 @@ def plan_report(
     *,
     expected_rows: int | None,
     concealed: Sequence[str],
+    still_running: bool = False,
 ) -> PlannedDataset:
     return PlannedDataset(
         name=name,
@@ -203,6 +204,15 @@ def plan_report(
                         "row count.",
                     )
                     if columns and columns[0].name == BLOCK_COLUMN
+                    else ()
+                ),
+                *(
+                    (
+                        "Salesforce was still running the report when this plan was made, so "
+                        "its row count is not known yet; the import waits for the run and "
+                        "checks the rows against the report's own total.",
+                    )
+                    if still_running
                     else ()
                 ),
             )

@@ -414,33 +414,26 @@ class ReportReader:
     def _run_async(self, metadata: ReportMetadata | None) -> ReportRun:
         """Run through a report instance, polling until Salesforce has finished: a slow report
         would time out as a synchronous run. Progress says how long it has been running."""
-        reports = self._client.reports
-        instance = reports.start_run(self._report_id, metadata=metadata)
-        self._tally.api_calls += 1
-        began = self._monotonic()
-        delay = INSTANCE_POLL_INITIAL
-        while True:
-            self._sleep(delay)
-            delay = min(INSTANCE_POLL_MAX, delay * 2)
-            status, run = reports.instance(self._report_id, instance["id"])
+
+        def counted() -> None:
             self._tally.api_calls += 1
-            if run is not None:
-                return run
-            if status["status"] == "Error":
-                raise SalesforceError(
-                    f"Salesforce could not run the report {self._report_id} "
-                    f"(report instance {instance['id']} ended with status Error)."
-                )
-            waited = self._monotonic() - began
-            if waited > INSTANCE_WAIT_MAX:
-                raise TransientError(
-                    f"The report {self._report_id} was still running in Salesforce after "
-                    f"{waited / 60:.0f} minutes.",
-                    remedy="Resume the run later, or add filters to the report in Salesforce.",
-                )
-            self._on_wait(
-                f"Salesforce is running the report ({status['status'].lower()}, {waited:.0f} s)."
+
+        run = run_instance(
+            self._client,
+            self._report_id,
+            metadata,
+            sleep=self._sleep,
+            monotonic=self._monotonic,
+            on_wait=self._on_wait,
+            on_call=counted,
+        )
+        if run is None:
+            raise TransientError(
+                f"The report {self._report_id} was still running in Salesforce after "
+                f"{INSTANCE_WAIT_MAX / 60:.0f} minutes.",
+                remedy="Resume the run later, or add filters to the report in Salesforce.",
             )
+        return run
 
     def _joined(self) -> Iterator[pa.RecordBatch]:
         """A joined report: one run (its saved definition; joined reports take no filter
@@ -517,6 +510,47 @@ class ReportReader:
         if reason is None and total is not None and rows != total:
             reason = f"{rows} rows were fetched but the report's grand total is {total}"
         self.outcome = ReportOutcome(rows=rows, grand_total=total, incomplete_reason=reason)
+
+
+def run_instance(
+    client: SalesforceClient,
+    report_id: str,
+    metadata: ReportMetadata | None,
+    *,
+    include_details: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    on_wait: Callable[[str], None] = lambda message: None,
+    on_call: Callable[[], None] = lambda: None,
+    wait_max: float = INSTANCE_WAIT_MAX,
+    polls_max: int | None = None,
+) -> ReportRun | None:
+    """Run a report as an asynchronous instance (``POST .../instances``), polling it with a
+    growing pause until it succeeds; None when it still runs after ``wait_max`` seconds or
+    ``polls_max`` polls (Salesforce keeps running it). ``on_call`` is told of every API call."""
+    reports = client.reports
+    instance = reports.start_run(report_id, metadata=metadata, include_details=include_details)
+    on_call()
+    began = monotonic()
+    delay = INSTANCE_POLL_INITIAL
+    polls = 0
+    while True:
+        sleep(delay)
+        delay = min(INSTANCE_POLL_MAX, delay * 2)
+        status, run = reports.instance(report_id, instance["id"])
+        on_call()
+        polls += 1
+        if run is not None:
+            return run
+        if status["status"] == "Error":
+            raise SalesforceError(
+                f"Salesforce could not run the report {report_id} "
+                f"(report instance {instance['id']} ended with status Error)."
+            )
+        waited = monotonic() - began
+        if waited > wait_max or (polls_max is not None and polls >= polls_max):
+            return None
+        on_wait(f"Salesforce is running the report ({status['status'].lower()}, {waited:.0f} s).")
 
 
 def _block_rows(run: ReportRun, block: str) -> list[Any]:

@@ -76,3 +76,45 @@ def test_polymorphic_lookups_keep_the_ids_of_every_target_object(
     assert {owner for _, owner in owners.rows if owner.startswith("00G")} <= queues
     who = workspace.query('SELECT DISTINCT left("WhoId", 3) FROM "Service"."Task" ORDER BY 1')
     assert [r[0] for r in who.rows if r[0]] == ["003", "00Q"]  # contacts and leads
+
+
+def test_business_accounts_keep_their_names_while_person_accounts_are_concealed(
+    workspace: Workspace, org: Org
+) -> None:
+    spec = ImportSpec(
+        connection="demo",
+        folder="Customers",
+        objects=(ObjectChoice("Account"),),
+        conceal={"Account": None},
+    )
+    plan = workspace.build_plan(spec)
+    assert "Name" in plan.dataset("Account").concealed_in_person_rows
+    assert workspace.run_import(plan).status == "complete"
+    stored = dict(workspace.query('SELECT "Id", "Name" FROM "Customers"."Account"').rows)
+    accounts = _live(org, "Account")
+    business = [a for a in accounts if not a["IsPersonAccount"]]
+    people = [a for a in accounts if a["IsPersonAccount"]]
+    assert business and people
+    # A business account's row: its company name, as Salesforce holds it.
+    for account in business:
+        assert stored[account["Id"]] == account["Name"]
+    # A person account's row: a pseudonym, never the person's name.
+    for person in people:
+        assert stored[person["Id"]] != person["Name"]
+        assert stored[person["Id"]].startswith("Person ")
+
+
+def test_a_name_column_the_person_picks_is_concealed_in_every_row(
+    workspace: Workspace, org: Org
+) -> None:
+    spec = ImportSpec(
+        connection="demo",
+        folder="Picked",
+        objects=(ObjectChoice("Account"),),
+        conceal={"Account": ("Name",)},
+    )
+    plan = workspace.build_plan(spec)
+    assert plan.dataset("Account").concealed_in_person_rows == ()
+    assert workspace.run_import(plan).status == "complete"
+    names = {r[0] for r in workspace.query('SELECT "Name" FROM "Picked"."Account"').rows}
+    assert names and all(n.startswith("Person ") for n in names)

@@ -214,3 +214,21 @@ def test_person_name_parts_each_get_a_fitting_sample_and_a_reason() -> None:
     assert concealment_reason("Email") == "an email address"
     assert concealment_reason("MailingCity") == "part of a postal address"
     assert concealment_reason("Description") == "free text that can mention people"
+
+
+def test_a_gated_column_is_concealed_only_where_its_flag_is_true_or_empty() -> None:
+    from sfimport.extract.conceal import Concealer, Shape
+
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "Name": ["Acme Corp", "Jane Doe", "Unknown Kind"],
+            "IsPersonAccount": [False, True, None],
+        }
+    )
+    out = Concealer(b"k" * 32).conceal_batch(
+        batch, {"Name": Shape.PERSON}, {"Name": "IsPersonAccount"}
+    )
+    names = out.column("Name").to_pylist()
+    assert names[0] == "Acme Corp"
+    assert names[1].startswith("Person ") and names[2].startswith("Person ")
+    assert out.schema == batch.schema

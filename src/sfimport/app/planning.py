@@ -17,7 +17,9 @@ from sfimport.errors import (
 )
 from sfimport.extract import budget
 from sfimport.extract.conceal import (
+    Classification,
     default_concealed_columns,
+    person_account_rows,
     unknown_conceal_target,
 )
 from sfimport.extract.cursor import count_soql, start_of
@@ -134,24 +136,31 @@ class PlanningService(Core):
         selection = select_fields(fields, choice.fields)
         cursor = selection.cursor_field
         expected = client.rest.count(count_soql(name, cursor, start))
-        concealed = self._concealed_for(
-            spec,
-            (choice.name, name),
-            lambda: default_concealed_columns(
-                selection.fields, name, self._classifications(client, name), described=fields
-            ),
-            used,
-        )
+        classified: dict[str, Classification] = {}
+
+        def defaults() -> tuple[str, ...]:
+            classified.update(self._classifications(client, name))
+            return default_concealed_columns(selection.fields, name, classified, described=fields)
+
+        concealed = self._concealed_for(spec, (choice.name, name), defaults, used)
         known = set(selection.names)
         for column in concealed:
             if column not in known:
                 raise unknown_conceal_target(column, known, f"imported field of {name}")
+        # Chosen by default, a person account's Name is concealed in its own rows only; a
+        # column the person named is concealed in every row.
+        by_default = next((spec.conceal[k] for k in (choice.name, name) if k in spec.conceal), ())
         return plan_object(
             name,
             selection,
             expected_rows=expected,
             has_start_date=start is not None,
             concealed=concealed,
+            concealed_in_person_rows=person_account_rows(
+                selection.fields, name, concealed, classified
+            )
+            if by_default is None
+            else (),
         )
 
     def _plan_report(

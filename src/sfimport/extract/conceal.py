@@ -57,6 +57,8 @@ _PERSON_NAME_FIELDS = frozenset({"FirstName", "LastName", "MiddleName", "Suffix"
 #: Account fields that hold a person's data once Person Accounts are enabled (beyond those
 #: personal by type or name: PersonEmail, PersonMobilePhone, FirstName, LastName, ...).
 _PERSON_ACCOUNT_FIELDS = frozenset({"Name", "Salutation", "PersonTitle"})
+#: The Account field that says a row is a person account.
+PERSON_ACCOUNT_FLAG = "IsPersonAccount"
 _SHAPE_BY_TYPE: Mapping[str, Shape] = {
     "email": Shape.EMAIL,
     "phone": Shape.PHONE,
@@ -203,15 +205,40 @@ def default_concealment(
     among the ``described`` fields, by default ``fields``), an Account's Name and Salutation
     are a person's too."""
     every = fields if described is None else described
-    person_accounts = sobject == "Account" and any(f.name == "IsPersonAccount" for f in every)
+    person_accounts = sobject == "Account" and any(f.name == PERSON_ACCOUNT_FLAG for f in every)
     found: dict[str, str] = {}
     for f in fields:
         reason = field_concealment_reason(f, sobject, (classifications or {}).get(f.name))
         if reason is None and person_accounts and f.name in _PERSON_ACCOUNT_FIELDS:
-            reason = "a person account's name"
+            reason = "a person account's name (in person accounts' rows only)"
         if reason is not None:
             found[f.name] = reason
     return found
+
+
+def person_account_rows(
+    fields: Sequence[FieldSpec],
+    sobject: str,
+    concealed: Collection[str],
+    classifications: Mapping[str, Classification] | None = None,
+) -> tuple[str, ...]:
+    """Default-concealed columns that are personal only on a person account's rows.
+
+    An Account's Name (and Salutation, PersonTitle) is a person's on a person account and a
+    company's on a business account: where ``IsPersonAccount`` is imported too, these columns
+    are concealed in the rows where it is true and business accounts keep their names. A column
+    personal on its own (the org classifies it, say) stays concealed in every row, and so does
+    every column when ``IsPersonAccount`` is not imported (nothing tells the rows apart).
+    """
+    if sobject != "Account" or not any(f.name == PERSON_ACCOUNT_FLAG for f in fields):
+        return ()
+    return tuple(
+        f.name
+        for f in fields
+        if f.name in _PERSON_ACCOUNT_FIELDS
+        and f.name in concealed
+        and field_concealment_reason(f, sobject, (classifications or {}).get(f.name)) is None
+    )
 
 
 def default_concealed_columns(
@@ -292,6 +319,15 @@ def concealment_shapes(schema: pa.Schema, columns: Collection[str]) -> dict[str,
     return shapes
 
 
+def person_row_gates(schema: pa.Schema, columns: Collection[str]) -> dict[str, str]:
+    """``Concealer.conceal_batch``'s ``only_where`` for a data set's person-account columns:
+    each gated on IsPersonAccount, when the data set has that column (else every row is
+    concealed)."""
+    if schema.get_field_index(PERSON_ACCOUNT_FLAG) < 0:
+        return {}
+    return {name: PERSON_ACCOUNT_FLAG for name in columns if schema.get_field_index(name) >= 0}
+
+
 def close_matches(name: str, known: Collection[str], limit: int = 3) -> list[str]:
     """The known names closest to a mistyped one (case and plural slips first)."""
     by_lower = {k.lower(): k for k in known}
@@ -359,14 +395,31 @@ class Concealer:
         concealed = pa.array([self.pseudonym(v, shape) for v in uniques], array.type)
         return pc.take(concealed, encoded.indices)
 
-    def conceal_batch(self, batch: pa.RecordBatch, shapes: Mapping[str, Shape]) -> pa.RecordBatch:
-        """A copy of ``batch`` with the columns in ``shapes`` concealed; schema unchanged."""
+    def conceal_batch(
+        self,
+        batch: pa.RecordBatch,
+        shapes: Mapping[str, Shape],
+        only_where: Mapping[str, str] | None = None,
+    ) -> pa.RecordBatch:
+        """A copy of ``batch`` with the columns in ``shapes`` concealed; schema unchanged.
+
+        ``only_where`` maps a column to a boolean column of the batch: that column is concealed
+        in the rows where the boolean is true only (a person account's Name), and where it is
+        empty too, so that a row of unknown kind is never left plain."""
         if not shapes:
             return batch
-        columns = [
-            self.conceal_array(column, shapes[name]) if name in shapes else column
-            for name, column in zip(batch.schema.names, batch.columns, strict=True)
-        ]
+        gates = only_where or {}
+        columns = []
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            if name not in shapes:
+                columns.append(column)
+                continue
+            concealed = self.conceal_array(column, shapes[name])
+            gate = gates.get(name)
+            if gate is not None:
+                plain = pc.fill_null(pc.invert(batch.column(gate)), False)
+                concealed = pc.if_else(plain, column, concealed)
+            columns.append(concealed)
         return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 

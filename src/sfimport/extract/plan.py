@@ -57,6 +57,9 @@ class PlannedDataset:
     deleted_flag: bool = False
     #: Set when the data set cannot be read as planned (a field went away): nothing is read.
     error: ErrorInfo | None = None
+    #: Concealed columns concealed only in person accounts' rows (IsPersonAccount true): an
+    #: Account's Name is a person's there and a company's elsewhere.
+    concealed_in_person_rows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def plan_object(
     has_start_date: bool,
     concealed: Sequence[str],
     bulk_ok: bool = True,
+    concealed_in_person_rows: Sequence[str] = (),
 ) -> PlannedDataset:
     method = choose_method(selection, expected_rows, bulk_ok=bulk_ok, sobject=sobject)
     cursor = selection.cursor_field
@@ -168,6 +172,7 @@ def plan_object(
         api_calls=budget.object_calls(method, expected_rows),
         field_specs=selection.fields,
         note=note,
+        concealed_in_person_rows=tuple(concealed_in_person_rows),
     )
 
 

@@ -21,6 +21,7 @@ from sfimport.extract import budget
 from sfimport.extract.conceal import (
     Classification,
     default_concealed_columns,
+    person_account_rows,
     read_classifications,
 )
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
@@ -81,6 +82,11 @@ def plan_object_refresh(
     selection = select_fields(fields, wanted)
     classified = read_classifications(client, dataset.source) if choice.default_concealment else {}
     concealed = _concealed(dataset, selection.fields, choice, without, classified)
+    person_rows = (
+        person_account_rows(selection.fields, dataset.source, concealed, classified)
+        if choice.default_concealment
+        else ()
+    )
     start = start_of(dataset.start_date) if dataset.start_date else None
     # A field left out on purpose changes the columns too: the data set is read whole.
     known = {c.name.lower() for c in dataset.columns}
@@ -95,6 +101,7 @@ def plan_object_refresh(
             expected_rows=client.rest.count(count_soql(described["name"], cursor, start)),
             has_start_date=start is not None,
             concealed=concealed,
+            concealed_in_person_rows=person_rows,
         )
         return _renamed(planned, dataset.name, reason)
     since = _aware(mark) - CONSISTENCY_LAG
@@ -109,6 +116,7 @@ def plan_object_refresh(
         fields=selection.names,
         skipped_fields=tuple((s.name, s.reason) for s in selection.skipped),
         concealed=concealed,
+        concealed_in_person_rows=person_rows,
         expected_rows=expected,
         cursor_field=cursor,
         start_date_applies=start is not None,

@@ -41,7 +41,7 @@ from sfimport.errors import (
     StoreBusy,
     TransientError,
 )
-from sfimport.extract.conceal import Concealer, concealment_shapes
+from sfimport.extract.conceal import Concealer, concealment_shapes, person_row_gates
 from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.events import EventLog
 from sfimport.extract.objects import RestartRead, Tally, object_batches
@@ -309,6 +309,7 @@ class Runner:
     ) -> DatasetOutcome:
         checkpoint = stager.checkpoint
         shapes = concealment_shapes(stager.schema, planned.concealed)
+        gates = person_row_gates(stager.schema, planned.concealed_in_person_rows)
         deleted: list[str] = []
 
         def on_page(current: Tally) -> None:
@@ -343,7 +344,7 @@ class Runner:
                     on_wait=on_wait,
                 )
                 for batch in reader.batches():
-                    stager.write(self._concealer.conceal_batch(batch, shapes))
+                    stager.write(self._concealer.conceal_batch(batch, shapes, gates))
                 outcome = reader.outcome
                 stager.finish_reading(
                     None if outcome is None else [outcome.incomplete_reason, outcome.count_mismatch]
@@ -369,7 +370,7 @@ class Runner:
                         batch = _split_deleted(batch, deleted)
                     if known is not None:
                         batch = _drop_unchanged(batch, planned.cursor_field, known)
-                    stager.write(self._concealer.conceal_batch(batch, shapes))
+                    stager.write(self._concealer.conceal_batch(batch, shapes, gates))
                 stager.finish_reading()
         progress("publishing")
         return self._publish(plan, planned, client, run_id, stager, tally, progress)

@@ -275,3 +275,20 @@ def test_users_need_team_mode(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Error: Users and roles exist in team mode only" in result.stderr
     assert "Fix: Set SFIMPORT_DATABASE_URL" in result.stderr
+
+
+def test_a_team_login_and_logout_each_rotate_the_session_id(web: TestClient) -> None:
+    # A session cookie planted before login (session fixation) is dead once someone logs in.
+    web.get("/login")
+    planted = web.cookies["sfimport_session"]
+    assert log_in(web, "max") == 303
+    logged_in = web.cookies["sfimport_session"]
+    assert logged_in != planted
+    with TestClient(web.app, base_url="http://127.0.0.1:8000") as attacker:
+        attacker.cookies.set("sfimport_session", planted)
+        assert attacker.get("/mydata", follow_redirects=False).status_code == 303
+    token = CSRF.search(web.get("/mydata").text)
+    assert token
+    out = web.post("/logout", data={"csrf_token": token.group(1)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert web.cookies["sfimport_session"] != logged_in

@@ -1416,6 +1416,185 @@ USER_PERMISSION_ACCESS = ObjectSpec(
     owned=False,
 )
 
+# Salesforce Files: a ContentDocument per file, its ContentVersions (the bytes live in
+# VersionData) and a ContentDocumentLink per record or user the file is shared with. Their rows
+# are derived from the attachments (see `content.py`), so the files match the attachments.
+CONTENT_DOCUMENT = ObjectSpec(
+    "ContentDocument",
+    "Content Document",
+    "Content Documents",
+    "069",
+    (
+        _id("ContentDocument ID"),
+        F(
+            "CreatedById",
+            "reference",
+            "Created By ID",
+            nillable=False,
+            reference_to=("User",),
+            relationship_name="CreatedBy",
+        ),
+        F("CreatedDate", "datetime", "Created", nillable=False),
+        F(
+            "LastModifiedById",
+            "reference",
+            "Last Modified By ID",
+            nillable=False,
+            reference_to=("User",),
+            relationship_name="LastModifiedBy",
+        ),
+        F("LastModifiedDate", "datetime", "Last Modified Date", nillable=False),
+        F("IsArchived", "boolean", "Is Archived", nillable=False),
+        F(
+            "ArchivedById",
+            "reference",
+            "User ID",
+            reference_to=("User",),
+            relationship_name="ArchivedBy",
+        ),
+        F("ArchivedDate", "date", "Archived Date"),
+        F("IsDeleted", "boolean", "Is Deleted", nillable=False),
+        F(
+            "OwnerId",
+            "reference",
+            "Owner ID",
+            nillable=False,
+            reference_to=("User",),
+            relationship_name="Owner",
+        ),
+        F("SystemModstamp", "datetime", "System Modstamp", nillable=False),
+        F("Title", "string", "Title", length=255, nillable=False, name_field=True),
+        F("PublishStatus", "picklist", "Publish Status", nillable=False, picklist=("U", "P", "R")),
+        F(
+            "LatestPublishedVersionId",
+            "reference",
+            "Latest Published Version ID",
+            reference_to=("ContentVersion",),
+            relationship_name="LatestPublishedVersion",
+        ),
+        F("Description", "textarea", "Description", length=1000),
+        F("ContentSize", "int", "Size", digits=9),
+        F("FileType", "string", "File Type", length=20),
+        F("FileExtension", "string", "File Extension", length=40),
+        F(
+            "SharingOption",
+            "picklist",
+            "Prevent others from sharing and unsharing",
+            picklist=("A", "R"),
+        ),
+        F("SharingPrivacy", "picklist", "File Privacy on Records", picklist=("N", "P")),
+        F("ContentModifiedDate", "datetime", "Content Modified Date"),
+    ),
+    flags(feedEnabled=True, mruEnabled=True, layoutable=False, searchable=True),
+)
+CONTENT_VERSION = ObjectSpec(
+    "ContentVersion",
+    "Content Version",
+    "Content Versions",
+    "068",
+    (
+        _id("ContentVersion ID"),
+        F(
+            "ContentDocumentId",
+            "reference",
+            "ContentDocument ID",
+            reference_to=("ContentDocument",),
+            relationship_name="ContentDocument",
+            child_relationship="ContentVersions",
+            null_fraction=0.0,
+        ),
+        F("IsLatest", "boolean", "Is Latest", nillable=False),
+        F("VersionNumber", "string", "Version Number", length=20),
+        F("Title", "string", "Title", length=255, nillable=False, name_field=True),
+        F("Description", "textarea", "Description", length=1000),
+        F("PathOnClient", "string", "Path On Client", length=500),
+        F("VersionData", "base64", "Version Data"),
+        F("ContentSize", "int", "Size", digits=9, read_only=True),
+        F("FileType", "string", "File Type", length=20),
+        F("FileExtension", "string", "File Extension", length=40),
+        F(
+            "FirstPublishLocationId",
+            "reference",
+            "First Publish Location ID",
+            reference_to=("Account", "Opportunity", "User"),
+            relationship_name="FirstPublishLocation",
+        ),
+        F("Origin", "picklist", "Content Origin", nillable=False, picklist=("C", "H")),
+        F(
+            "ContentLocation",
+            "picklist",
+            "Content Location",
+            nillable=False,
+            picklist=("S", "E", "L"),
+        ),
+        F(
+            "SharingOption",
+            "picklist",
+            "Prevent others from sharing and unsharing",
+            nillable=False,
+            picklist=("A", "R"),
+        ),
+        F(
+            "SharingPrivacy",
+            "picklist",
+            "File Privacy on Records",
+            nillable=False,
+            picklist=("N", "P"),
+        ),
+        F("ContentModifiedDate", "datetime", "Content Modified Date"),
+        _owner(),
+        *_audit(),
+    ),
+    flags(feedEnabled=False, layoutable=True, searchable=True),
+)
+CONTENT_DOCUMENT_LINK = ObjectSpec(
+    "ContentDocumentLink",
+    "Content Document Link",
+    "Content Document Link",
+    "06A",
+    (
+        _id("ContentDocumentLink ID"),
+        F(
+            "LinkedEntityId",
+            "reference",
+            "Linked Entity ID",
+            nillable=False,
+            reference_to=("Account", "Opportunity", "User"),
+            relationship_name="LinkedEntity",
+            child_relationship="ContentDocumentLinks",
+            null_fraction=0.0,
+        ),
+        F(
+            "ContentDocumentId",
+            "reference",
+            "ContentDocument ID",
+            nillable=False,
+            reference_to=("ContentDocument",),
+            relationship_name="ContentDocument",
+            child_relationship="ContentDocumentLinks",
+            null_fraction=0.0,
+        ),
+        F("IsDeleted", "boolean", "Deleted", nillable=False),
+        F("SystemModstamp", "datetime", "System Modstamp", nillable=False),
+        F("ShareType", "picklist", "Share Type", picklist=("V", "C", "I")),
+        F(
+            "Visibility",
+            "picklist",
+            "Visibility",
+            picklist=("AllUsers", "InternalUsers", "SharedUsers"),
+        ),
+    ),
+    flags(SETUP_OBJECT_FLAGS, replicateable=False, createable=True, deletable=True),
+    # Salesforce refuses an unfiltered query of the links (a filter on one side is required).
+    query_error=(
+        "MALFORMED_QUERY",
+        "Implementation restriction: ContentDocumentLink requires a filter by a single Id on "
+        "ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using "
+        "the IN operator.",
+    ),
+    owned=False,
+)
+
 DATA_OBJECTS: tuple[ObjectSpec, ...] = (
     USER,
     GROUP,
@@ -1435,6 +1614,9 @@ DATA_OBJECTS: tuple[ObjectSpec, ...] = (
     PROJECT,
     INVOICE,
     FIELD_SURVEY,
+    CONTENT_DOCUMENT,
+    CONTENT_VERSION,
+    CONTENT_DOCUMENT_LINK,
 )
 SETUP_OBJECTS: tuple[ObjectSpec, ...] = (
     ORGANIZATION,
@@ -1537,17 +1719,6 @@ SKIPPED_OBJECTS: tuple[ObjectSpec, ...] = (
     _stub("ContractStatus", "Contract Status Value", "01J", _READ_ONLY),
     _stub("PartnerRole", "Partner Role Value", "01J", _READ_ONLY),
     _stub("RecentlyViewed", "Recently Viewed", None, _READ_ONLY),
-    _stub(
-        "ContentDocumentLink",
-        "Content Document Link",
-        "06A",
-        flags(_READ_ONLY, createable=True),
-        _restricted(
-            "ContentDocumentLink requires a filter by a single Id on ContentDocumentId "
-            "or LinkedEntityId using the equals operator or multiple Id's using the "
-            "IN operator."
-        ),
-    ),
     _stub(
         "Vote",
         "Vote",

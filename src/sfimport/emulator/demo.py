@@ -20,6 +20,7 @@ from sfimport.emulator.catalog import (
     USER,
     USER_ROLE,
 )
+from sfimport.emulator.content import DERIVED_OBJECTS, content_tables
 from sfimport.emulator.generate import DATA_START, empty_table, generate_table
 from sfimport.emulator.ids import mint_id, mint_ids
 from sfimport.emulator.org import Clock, ConnectedApp, Org, PermissionSet, User
@@ -368,7 +369,7 @@ def build_demo_org(
         canonical = next(
             (spec.name for spec in DATA_OBJECTS if spec.name.lower() == name.lower()), None
         )
-        if canonical is None or canonical == "User":
+        if canonical is None or canonical == "User" or canonical in DERIVED_OBJECTS:
             raise ValueError(f"cannot scale {name!r}: not a generated object")
         rows[canonical] = count
     # A sandbox is an org of its own, with its own id (a connection to one is never the other).
@@ -378,8 +379,9 @@ def build_demo_org(
     users = _users(profiles, sets)
     tables = _setup_tables(org_id, name, is_sandbox, users, profiles, sets)
     for spec in DATA_OBJECTS:
-        if spec.name != "User":
+        if spec.name != "User" and spec.name not in DERIVED_OBJECTS:
             tables[spec.name] = generate_table(spec, rows[spec.name], seed, tables)
+    tables.update(content_tables(tables["Attachment"]))
     app = ConnectedApp(
         "sfimport demo",
         DEMO_CLIENT_ID,

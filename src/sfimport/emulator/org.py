@@ -553,7 +553,9 @@ class Org:
                 flags=re.IGNORECASE,
             )
             child_query = parse(text)
-            child_plan = plan(scope, replace(child_query, limit=None, offset=None))
+            child_plan = plan(
+                scope, replace(child_query, limit=None, offset=None), filtered_by_parent=True
+            )
             matched = execute(scope, child_plan, False)
             owners = scope.table(child.name)[reference.name].take(matched).to_pylist()
             groups: dict[str, list[int]] = {}

@@ -203,8 +203,11 @@ def _selection(scope: QueryScope, query: Query, sobject: ObjectSpec) -> tuple[Re
     return tuple(items)
 
 
-def plan(scope: QueryScope, query: Query) -> Plan:
-    """Resolve object and fields of a parsed query for one user."""
+def plan(scope: QueryScope, query: Query, *, filtered_by_parent: bool = False) -> Plan:
+    """Resolve object and fields of a parsed query for one user.
+
+    `filtered_by_parent`: a child relationship subquery, implicitly filtered by its parent's
+    ids, which satisfies objects that demand a filter (ContentDocumentLink)."""
     sobject = scope.objects(query.sobject)
     if sobject is None:
         raise soql_error(
@@ -216,7 +219,8 @@ def plan(scope: QueryScope, query: Query) -> Plan:
             "your WSDL or the describe call for the appropriate names.",
         )
     if sobject.query_error is not None and not (
-        sobject.query_error[0] == "MALFORMED_QUERY" and query.where is not None
+        sobject.query_error[0] == "MALFORMED_QUERY"
+        and (query.where is not None or filtered_by_parent)
     ):
         code, message = sobject.query_error
         raise SalesforceApiError(400, code, message)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow.compute as pc
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sfimport.emulator.errors import SalesforceApiError, not_found, retired_version
+from sfimport.emulator.ids import to_18
 from sfimport.emulator.org import DEFAULT_BATCH_SIZE, Org, User
 from sfimport.emulator.responses import api_error_response, base_url, json_response
 
@@ -113,6 +116,32 @@ def _record(org: Org, user: User, name: str, record_id: str, version: str) -> di
     return record
 
 
+def _blob(org: Org, user: User, name: str, record_id: str, field_name: str) -> bytes:
+    """The bytes of a base64 field (Attachment.Body, ContentVersion.VersionData): what the
+    URL a query answers for such a field serves."""
+    spec = org.visible_object(user, name)
+    if spec is None or not spec.fields:
+        raise not_found()
+    blob = next(
+        (
+            f
+            for f in org.visible_fields(user, spec)
+            if f.name.lower() == field_name.lower() and f.type == "base64"
+        ),
+        None,
+    )
+    table = org.table(user, spec.name)
+    if blob is None or blob.name not in table.column_names or len(record_id) not in {15, 18}:
+        raise not_found()
+    found = table.filter(pc.equal(table["Id"], to_18(record_id)))
+    if "IsDeleted" in found.column_names:
+        found = found.filter(pc.invert(found["IsDeleted"]))
+    value = found[blob.name].to_pylist()[0] if found.num_rows else None
+    if value is None:
+        raise not_found()
+    return base64.b64decode(value)
+
+
 def _dispatch(
     org: Org, user: User, request: Request, version: str, parts: list[str]
 ) -> tuple[Any, bool]:
@@ -190,7 +219,16 @@ def rest_routes(org: Org) -> list[BaseRoute]:
                     "METHOD_NOT_ALLOWED",
                     f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD",
                 )
-            body, pretty = _dispatch(org, user, request, f"{number}.0", segments[1:])
+            rest = segments[1:]
+            if len(rest) == 4 and rest[0] == "sobjects":
+                data = _blob(org, user, rest[1], rest[2], rest[3])
+                # Binary, neither JSON nor XML: Salesforce labels blobs as octet streams.
+                return Response(
+                    data,
+                    media_type="application/octetstream",
+                    headers={"Sforce-Limit-Info": org.limit_info()},
+                )
+            body, pretty = _dispatch(org, user, request, f"{number}.0", rest)
         except SalesforceApiError as error:
             headers = {"Sforce-Limit-Info": org.limit_info()} if user is not None else None
             return api_error_response(error, headers)

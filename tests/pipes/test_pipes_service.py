@@ -4,11 +4,15 @@ pipe keeps its last output, and concealment carries through."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from sfimport.app.workspace import Workspace
 from sfimport.errors import PipeInvalid, UsageError
-from tests.pipes.conftest import CONTACTS, OPPORTUNITIES, put, rows_of
+from sfimport.settings import Settings
+from tests.pipes.conftest import ACCOUNTS, CONTACTS, OPPORTUNITIES, put, rows_of
 
 OPEN_PIPELINE = """
 name = "Open pipeline"
@@ -188,3 +192,33 @@ def test_editing_keeps_every_version_and_delete_refuses_while_read(
 
 def test_contacts_fixture_is_three_rows(workspace: Workspace) -> None:
     assert len(rows_of(workspace, "Sales.Contact")) == len(CONTACTS)
+
+
+def test_a_pipe_reads_a_data_set_in_history_mode_and_follows_its_publishes(
+    workspace: Workspace,
+) -> None:
+    workspace.set_history_mode("Sales.Opportunity", True)
+    text = (
+        'name = "Versions"\n'
+        "sql = 'SELECT count(*) AS n FROM Sales.\"Opportunity__history\" WHERE is_current'\n"
+    )
+    assert workspace.create_pipe(text).rows == 1
+    assert rows_of(workspace, "Pipes.Versions") == [(4,)]
+    assert workspace.lineage("Pipes.Versions").upstream == ("Sales.Opportunity",)
+    put(workspace, "Opportunity", OPPORTUNITIES[:2], run_id="run-2")
+    assert rows_of(workspace, "Pipes.Versions") == [(2,)]
+
+
+def test_a_pipe_with_its_own_schedule_is_rebuilt_when_due(tmp_path: Path) -> None:
+    now = [datetime(2024, 3, 1, 12, 0, tzinfo=UTC)]
+    settings = Settings(home=tmp_path / "home")
+    with Workspace(settings, sleep=lambda s: None, clock=lambda: now[0]) as workspace:
+        put(workspace, "Account", ACCOUNTS)
+        workspace.create_pipe('name = "A"\nevery = "1h"\nsql = "SELECT Id FROM Sales.Account"\n')
+        assert workspace.run_due_schedules() == []
+        assert [r.trigger for r in workspace.pipe_runs("Pipes.A")] == ["save"]
+        now[0] += timedelta(hours=1, minutes=1)
+        workspace.run_due_schedules()
+        assert workspace.pipe_runs("Pipes.A")[0].trigger == "schedule"
+        workspace.run_due_schedules()  # fired once, not again until the next hour
+        assert len(workspace.pipe_runs("Pipes.A")) == 2

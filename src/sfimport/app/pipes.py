@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import replace
 from typing import Any
 
 from sfimport.app.core import Core
+from sfimport.app.pipe_samples import install_samples
 from sfimport.app.pipe_values import Lineage, PipeColumn, PipeDetail, PipeInfo, PipePreview
 from sfimport.errors import NotFound, PipeFailed, PipeInvalid, SfimportError, UsageError
 from sfimport.extract.schedule import next_run
@@ -16,7 +18,8 @@ from sfimport.pipes.definition import PipeDefinition
 from sfimport.pipes.producer import Compiled, StepFailure, compile_sql, compile_steps
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.settings import Settings
-from sfimport.store.mydata import Dataset, Publication, Published
+from sfimport.store.history import HISTORY_SUFFIX
+from sfimport.store.mydata import Column, Dataset, Publication, Published
 from sfimport.store.pipes import PipeBook, PipeError, PipeRun, StoredPipe
 
 logger = redacting_logger(__name__)
@@ -36,7 +39,18 @@ class PipesService(Core):
         # One rebuild at a time in a process: DuckDB writers of one process must take turns,
         # and a pipe read by two changed sources must not be built twice at once.
         self._pipe_lock = threading.RLock()
+        self._samples = False
         self._mydata.subscribe(self._on_published)
+
+    def enable_sample_pipes(self) -> list[str]:
+        """The demo's sample pipes: made now if the data sets they read are imported, else
+        as soon as an import publishes them. Returns the pipes made now."""
+        self._samples = True
+        return self._install_samples()
+
+    def _install_samples(self) -> list[str]:
+        existing = {p.key for p in self._pipes.all()}
+        return install_samples(self._mydata.list_datasets(), existing, self.create_pipe)
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -169,6 +183,8 @@ class PipesService(Core):
             return  # a pipe's own output: its readers are rebuilt in the same pass
         cause = f"{event.folder}.{event.name}" + (f" (run {event.run_id})" if event.run_id else "")
         try:
+            if self._samples:
+                self._install_samples()
             self._rebuild_downstream(
                 [f"{event.folder}.{event.name}"], trigger="publish", cause=cause
             )
@@ -250,7 +266,7 @@ class PipesService(Core):
                 remedy="Fix that step and save again; nothing was changed.",
             ) from None
         reads = {p.key: p.sources for p in self._pipes.all()}
-        reads[definition.qualified.lower()] = tuple(s.lower() for s in sources)
+        reads[definition.qualified.lower()] = tuple(_graph_key(s) for s in sources)
         cycle = graph.find_cycle(reads)
         if cycle:
             raise PipeInvalid(
@@ -263,7 +279,7 @@ class PipesService(Core):
             folder=definition.folder,
             name=definition.name,
             definition=definition.to_toml(),
-            sources=[s.lower() for s in sources],
+            sources=list(dict.fromkeys(_graph_key(s) for s in sources)),
             every=every,
             next_run_at=when,
             now=self._clock(),
@@ -321,14 +337,35 @@ class PipesService(Core):
             raise PipeInvalid(
                 f"Name the data set {ref!r} with its folder (Folder.Name).", step=step
             )
+        folder, name = folder.strip('"'), name.strip('"')
         try:
-            return self._mydata.get_dataset(folder.strip('"'), name.strip('"'))
+            return self._mydata.get_dataset(folder, name)
         except NotFound:
+            history = self._history_source(folder, name)
+            if history is not None:
+                return history
             raise PipeInvalid(
                 f"There is no data set {ref} in My Data.",
                 step=step,
                 remedy="Import it first, or check the name with 'sfimport datasets'.",
             ) from None
+
+    def _history_source(self, folder: str, name: str) -> Dataset | None:
+        """A data set's history table (``Name__history``, while history mode is on) read as a
+        source: its columns are the data set's and the version columns, concealed alike."""
+        if not name.lower().endswith(HISTORY_SUFFIX):
+            return None
+        try:
+            base = self._mydata.get_dataset(folder, name[: -len(HISTORY_SUFFIX)])
+            if not self._mydata.options(base.folder, base.name).history:
+                return None
+        except NotFound:
+            return None
+        table = replace(base, name=base.name + HISTORY_SUFFIX)
+        described = self._mydata.describe_select(f"SELECT * FROM {table.table}")
+        known = {c.name: c for c in base.columns}
+        columns = tuple(known.get(n) or Column(n, t, "", n) for n, t in described)
+        return replace(table, columns=columns)
 
     # -- helpers of the views ----------------------------------------------------------------
 
@@ -368,6 +405,12 @@ class PipesService(Core):
             last_run=runs[0] if runs else None,
             row_count=output.row_count if output is not None else None,
         )
+
+
+def _graph_key(source: str) -> str:
+    """A source's node in the graph: a history table changes when its data set publishes."""
+    key = source.lower()
+    return key[: -len(HISTORY_SUFFIX)] if key.endswith(HISTORY_SUFFIX) else key
 
 
 def _conceal(compiled: Compiled, sources: list[Dataset]) -> tuple[PipeColumn, ...]:

@@ -46,6 +46,13 @@ class Workspace(
     """One data folder: connections, catalog, plans and imports, runs, schedules, My Data,
     history, pipes."""
 
+    def run_due_schedules(self) -> list[str]:
+        """Start the refreshes whose schedule is due, and rebuild the pipes whose own schedule
+        is due (pipes run to their end here; refreshes in the background, as their ids say)."""
+        started = super().run_due_schedules()
+        self.run_due_pipes()
+        return started
+
     def run_due(self) -> list[RunInfo]:
         """One scheduler pass to its end (`sfimport refresh --due`, for cron or a systemd
         timer): fire the due schedules, resume the runs whose time came, wait for them all.

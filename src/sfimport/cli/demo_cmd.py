@@ -235,4 +235,7 @@ def demo(
         token = issue_access_token(settings)
         if token is not None:
             typer.echo(access_token_notice(token))
-        serve_app(create_app(settings), host, chosen)
+        app = create_app(settings)
+        # The demo's two sample pipes, made once the objects they read are imported.
+        app.state.workspace.enable_sample_pipes()
+        serve_app(app, host, chosen)

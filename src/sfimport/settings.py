@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     concurrency: int = 3
     #: Days the change log of refreshes keeps ("what changed"); 0 keeps everything.
     change_retention_days: int = Field(default=90, ge=0)
+    #: Queued runs one worker runs at once (`sfimport worker`, and the one `serve` and `demo`
+    #: host).
+    workers: int = Field(default=2, ge=1)
+    #: Seconds a run's lease lasts unless its worker renews it (every third of it): a run whose
+    #: worker died is resumed by another this long after its last renewal.
+    lease_seconds: float = Field(default=60.0, gt=0)
 
     def data_dir(self) -> Path:
         """The data folder, expanded, created and kept private (see :func:`secure_data_folder`)."""

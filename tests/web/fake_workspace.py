@@ -546,6 +546,9 @@ class FakeWorkspace:
     def run_due_schedules(self) -> list[str]:
         return []
 
+    def work_queue(self, *, until_empty: bool = False) -> list[str]:
+        return []
+
     def resolve_field_error(self, run_id: str, action: str) -> str:
         if action not in ("reimport", "retry", "continue_without_field"):
             raise UsageError(f"Unknown action {action!r}.")

@@ -38,18 +38,21 @@ from sfimport.extract.connections import (
     ConnectionService,
 )
 from sfimport.extract.events import EventLog, Listener
-from sfimport.extract.outcomes import before_start
 from sfimport.extract.plan import (
     ImportPlan,
 )
 from sfimport.extract.runner import LIMIT_RETRY, Runner
+from sfimport.jobs.lease import holding
+from sfimport.jobs.sql import SqlJobQueue
+from sfimport.jobs.worker import BEATS_PER_LEASE
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.salesforce.wire import SObjectDescribe
 from sfimport.settings import Settings
+from sfimport.store.leases import this_process
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.store.mydata import Dataset, MyData, new_run_id
-from sfimport.store.runs import ErrorInfo, RunLedger, ScheduleBook
+from sfimport.store.runs import RunInfo, RunLedger, ScheduleBook
 
 logger = redacting_logger(__name__)
 
@@ -90,7 +93,18 @@ class Core:
         )
         #: What opening this data folder upgraded (one line each), for the CLI and the logs.
         self.schema_notes: list[str] = []
-        self._ledger = RunLedger.at(settings.metadata_url, self._clock, notes=self.schema_notes)
+        self._ledger = RunLedger.at(
+            settings.metadata_url,
+            self._clock,
+            notes=self.schema_notes,
+            lease_seconds=settings.lease_seconds,
+        )
+        #: The job queue (the embedded default: a table of the metadata database).
+        self._queue = SqlJobQueue(self._ledger.engine, lease_seconds=settings.lease_seconds)
+        #: This process as the holder of the leases of the runs it executes.
+        self._owner = str(this_process())
+        #: Set when a run's lease was lost (another process took it over): it stops at once.
+        self._lost: dict[str, threading.Event] = {}
         self._schedules = ScheduleBook(self._ledger.engine)
         self._client_factory = client_factory
         # Every Salesforce call passes the gate that keeps running imports within their budget.
@@ -147,6 +161,13 @@ class Core:
         self._http.close()
         # Pooled database connections end with the workspace (a PostgreSQL server counts them).
         self._ledger.engine.dispose()
+
+    def interrupt_for_shutdown(self) -> None:
+        """The service is asked to stop (SIGTERM): every run of this process stops after its
+        current page, recorded as interrupted and due for a resume by the next process (a
+        queued run goes back on the queue). Safe in a signal handler: it only sets a flag;
+        :meth:`close` then waits for the runs."""
+        self._closing.set()
 
     def interrupt(self) -> None:
         """The person asked to stop (Ctrl-C): every run of this process stops after its
@@ -275,7 +296,9 @@ class Core:
             return None
         return ApiUsage(used=daily["Max"] - daily["Remaining"], max=daily["Max"])
 
-    def _runner(self) -> Runner:
+    def _runner(self, *lost: threading.Event) -> Runner:
+        """A runner for one run; it stops at its next page when this workspace closes or when
+        any of ``lost`` is set (the run's or its job's lease went to another process)."""
         if self._concealer is None:
             self._concealer = Concealer.for_data_folder(self._data_dir)
         return Runner(
@@ -288,7 +311,7 @@ class Core:
             sleep=self._pause,
             on_connection_failed=self._needs_reauth,
             budget=self._budget_for,
-            should_stop=self._closing.is_set,
+            should_stop=lambda: self._closing.is_set() or any(e.is_set() for e in lost),
             stop_error=lambda: self._stop_error(),
         )
 
@@ -321,53 +344,31 @@ class Core:
     def _prepare(
         self, plan: ImportPlan, kind: str, on_event: Listener | None, trigger: str = "manual"
     ) -> tuple[Runner, str, EventLog, datetime]:
-        runner = self._runner()
+        lost = threading.Event()
+        runner = self._runner(lost)
         run_id = new_run_id()
         log = EventLog(run_id, self._clock, [on_event] if on_event else [])
         with self._lock:
             self._logs[run_id] = log
+            self._lost[run_id] = lost
         started = runner.register(plan, run_id, kind=kind, trigger=trigger)
         return runner, run_id, log, started
 
-    def _record_failed_attempt(
-        self, datasets: list[Dataset], kind: str, error: SfimportError, trigger: str
-    ) -> list[str]:
-        """Every attempt is a run: one that failed before its first page (while planning: a
-        revoked token, the API disabled, a permission gone) is recorded as a failed run per
-        connection and folder, with the error, its remedy and the actions the outcome table
-        offers; My Data shows it beside the data set's last success."""
-        outcome = before_start(error)
-        groups: dict[tuple[str, str], list[Dataset]] = {}
-        for dataset in datasets:
-            groups.setdefault((dataset.connection, dataset.folder), []).append(dataset)
-        run_ids = []
-        for (connection, folder), members in groups.items():
-            run_id = new_run_id()
-            info = ErrorInfo.from_error(error, actions=outcome.actions)
-            self._ledger.create(
-                run_id,
-                kind=kind,
-                connection=connection,
-                folder=folder,
-                spec_toml="",
-                datasets=[(d.name, d.kind, d.source, "", None) for d in members],
-                started_at=self._clock(),
-                trigger=trigger,
-            )
-            for dataset in members:
-                self._ledger.update_dataset(
-                    run_id, dataset.name, status=outcome.status.value, error=info
-                )
-            self._ledger.finish(run_id, "failed", error=info)
-            logger.warning(
-                "%s of %s.%s failed before it started: %s",
-                kind.capitalize(),
-                folder,
-                ", ".join(d.name for d in members),
-                error.message,
-            )
-            run_ids.append(run_id)
-        return run_ids
+    def _execute(
+        self, runner: Runner, plan: ImportPlan, run_id: str, log: EventLog, started: datetime
+    ) -> RunInfo:
+        """Execute a run held by this process, renewing its lease while it works (liveness
+        is the lease: a process that dies stops renewing, and the run is free once it lapses)."""
+        with self._lock:
+            lost = self._lost.pop(run_id, None) or threading.Event()
+        with holding(
+            lambda: self._ledger.renew(run_id, self._owner),
+            lambda: self._ledger.release(run_id, self._owner),
+            self.settings.lease_seconds / BEATS_PER_LEASE,
+            name=f"run {run_id}",
+            lost=lost,
+        ):
+            return runner.execute(plan, run_id, log, started)
 
     def _dataset(self, name: str) -> Dataset:
         if "." in name:

@@ -9,11 +9,13 @@ from sfimport.app.planning import PlanningService
 from sfimport.app.values import RunResult
 from sfimport.errors import NotFound, SfimportError, UsageError
 from sfimport.extract.events import ProgressEvent
+from sfimport.extract.outcomes import before_start
 from sfimport.extract.plan import (
     ImportPlan,
 )
 from sfimport.salesforce.redaction import redacting_logger
-from sfimport.store.runs import RunInfo
+from sfimport.store.mydata import Dataset, new_run_id
+from sfimport.store.runs import ErrorInfo, RunInfo
 
 logger = redacting_logger(__name__)
 
@@ -27,7 +29,7 @@ class ImportsService(PlanningService):
         """Run an import to its end in this thread; data set failures are on the result."""
         self._check_budget(plan)
         runner, run_id, log, started = self._prepare(plan, "import", on_event)
-        return RunResult(runner.execute(plan, run_id, log, started))
+        return RunResult(self._execute(runner, plan, run_id, log, started))
 
     def start_import(self, plan: ImportPlan) -> str:
         """Start an import in a background thread; returns its run id at once."""
@@ -39,7 +41,7 @@ class ImportsService(PlanningService):
             raise UsageError("sfimport is shutting down; no run starts now.")
         runner, run_id, log, started = self._prepare(plan, kind, None, trigger)
         thread = threading.Thread(
-            target=runner.execute, args=(plan, run_id, log, started), name=f"run-{run_id}"
+            target=self._execute, args=(runner, plan, run_id, log, started), name=f"run-{run_id}"
         )
         self._track(run_id, thread)
         return run_id
@@ -68,7 +70,7 @@ class ImportsService(PlanningService):
         result: RunResult | None = None
         for plan in plans:
             runner, run_id, log, started = self._prepare(plan, "refresh", on_event)
-            result = RunResult(runner.execute(plan, run_id, log, started))
+            result = RunResult(self._execute(runner, plan, run_id, log, started))
         assert result is not None
         return result
 
@@ -108,3 +110,43 @@ class ImportsService(PlanningService):
             if recorded is not None:
                 recorded.extend(run_ids)
             raise
+
+    def _record_failed_attempt(
+        self, datasets: list[Dataset], kind: str, error: SfimportError, trigger: str
+    ) -> list[str]:
+        """Every attempt is a run: one that failed before its first page (while planning: a
+        revoked token, the API disabled, a permission gone) is recorded as a failed run per
+        connection and folder, with the error, its remedy and the actions the outcome table
+        offers; My Data shows it beside the data set's last success."""
+        outcome = before_start(error)
+        groups: dict[tuple[str, str], list[Dataset]] = {}
+        for dataset in datasets:
+            groups.setdefault((dataset.connection, dataset.folder), []).append(dataset)
+        run_ids = []
+        for (connection, folder), members in groups.items():
+            run_id = new_run_id()
+            info = ErrorInfo.from_error(error, actions=outcome.actions)
+            self._ledger.create(
+                run_id,
+                kind=kind,
+                connection=connection,
+                folder=folder,
+                spec_toml="",
+                datasets=[(d.name, d.kind, d.source, "", None) for d in members],
+                started_at=self._clock(),
+                trigger=trigger,
+            )
+            for dataset in members:
+                self._ledger.update_dataset(
+                    run_id, dataset.name, status=outcome.status.value, error=info
+                )
+            self._ledger.finish(run_id, "failed", error=info)
+            logger.warning(
+                "%s of %s.%s failed before it started: %s",
+                kind.capitalize(),
+                folder,
+                ", ".join(d.name for d in members),
+                error.message,
+            )
+            run_ids.append(run_id)
+        return run_ids

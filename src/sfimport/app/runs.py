@@ -90,9 +90,9 @@ class RunsService(ImportsService):
         if not self._resume(run_id, background=background):
             raise UsageError(f"Run {run_id} could not be resumed (another process took it).")
 
-    def _resume(self, run_id: str, *, background: bool) -> bool:
-        if background and self._closing.is_set():
-            raise UsageError("sfimport is shutting down; no run starts now.")
+    def _stored_plan(self, run_id: str) -> ImportPlan:
+        """The plan of a recorded run, rebuilt from its spec and its data sets' checkpoints
+        (what a resume, or a worker taking a queued run, executes)."""
         spec = ImportSpec.from_toml(self._ledger.spec_toml(run_id))
         run = self._ledger.get(run_id)
         datasets = []
@@ -103,7 +103,7 @@ class RunsService(ImportsService):
                 continue
             datasets.append(planned_from_json(checkpoint.plan))
         client = self.client(spec.connection)
-        plan = ImportPlan(
+        return ImportPlan(
             spec=spec,
             datasets=tuple(datasets),
             api_calls_total=sum(d.api_calls for d in datasets),
@@ -114,17 +114,36 @@ class RunsService(ImportsService):
             budget_percent=spec.budget_percent or self.settings.api_budget_percent,
             instance_url=client.instance_url,
         )
-        if not self._ledger.claim(run_id):
+
+    def _resume(
+        self,
+        run_id: str,
+        *,
+        background: bool,
+        replacing: str | None = None,
+        lost: threading.Event | None = None,
+    ) -> bool:
+        """Claim a recorded run (one conditional UPDATE) and execute it from its checkpoints,
+        here or in a tracked thread; False when another process holds it or took it first.
+        ``replacing``/``lost``: the job holder whose lapsed lease a worker took over, and the
+        event set if the worker loses that job's lease in turn."""
+        if background and self._closing.is_set():
+            raise UsageError("sfimport is shutting down; no run starts now.")
+        plan = self._stored_plan(run_id)
+        if not self._ledger.claim(run_id, self._owner, replacing=replacing):
             return False
-        runner = self._runner()
+        started = self._ledger.get(run_id).started_at
+        run_lost = threading.Event()
+        runner = self._runner(run_lost, *([lost] if lost is not None else []))
         log = EventLog(run_id, self._clock, [])
         with self._lock:
             self._logs[run_id] = log
+            self._lost[run_id] = run_lost
         if not background:
-            runner.execute(plan, run_id, log, run.started_at)
+            self._execute(runner, plan, run_id, log, started)
             return True
         thread = threading.Thread(
-            target=runner.execute, args=(plan, run_id, log, run.started_at), name=f"run-{run_id}"
+            target=self._execute, args=(runner, plan, run_id, log, started), name=f"run-{run_id}"
         )
         self._track(run_id, thread)
         return True

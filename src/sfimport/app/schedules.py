@@ -86,6 +86,8 @@ class SchedulesService(ImportsService):
             self._check_budget(plan)
         except BudgetExceeded as error:
             runner, run_id, _, _ = self._prepare(plan, "refresh", None, "schedule")
+            with self._lock:
+                self._lost.pop(run_id, None)  # it does not run: no lease to keep
             runner.wait_for_budget(run_id, error)
             return run_id
         return self._start(plan, "refresh", "schedule")

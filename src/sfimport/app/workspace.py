@@ -7,10 +7,10 @@ from sfimport.app.catalog import CatalogService
 from sfimport.app.connections import ConnectionsService
 from sfimport.app.core import CLOSE_TIMEOUT_SECONDS
 from sfimport.app.history import HistoryService
+from sfimport.app.jobs import JobsService
 from sfimport.app.mydata import MyDataService
 from sfimport.app.pipes import PipesService
 from sfimport.app.ports import PipesPort
-from sfimport.app.runs import RunsService
 from sfimport.app.schedules import SchedulesService
 from sfimport.app.values import (
     ClientFactory,
@@ -37,14 +37,14 @@ __all__ = [
 class Workspace(
     ConnectionsService,
     CatalogService,
-    RunsService,
+    JobsService,
     SchedulesService,
     MyDataService,
     HistoryService,
     PipesService,
 ):
-    """One data folder: connections, catalog, plans and imports, runs, schedules, My Data,
-    history, pipes."""
+    """One data folder: connections, catalog, plans and imports, runs, queued jobs, schedules,
+    My Data, history, pipes."""
 
     def run_due_schedules(self) -> list[str]:
         """Start the refreshes whose schedule is due, and rebuild the pipes whose own schedule

@@ -133,6 +133,11 @@ COMMANDS: tuple[CommandEntry, ...] = (
         "Fire due schedules and resume due runs until stopped (Ctrl-C or SIGTERM).",
     ),
     CommandEntry(
+        "worker",
+        f"{_CLI}.worker_cmd",
+        "Run queued imports until stopped; a run whose worker died is resumed here.",
+    ),
+    CommandEntry(
         "db",
         f"{_CLI}.db_cmd",
         "Show or upgrade the data folder's schema versions (metadata database and My Data).",

@@ -110,6 +110,14 @@ def import_data(
         Path | None,
         typer.Option("--save-spec", metavar="FILE", help="Also write this import as a spec file."),
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put the import on the job queue for a worker ('sfimport worker', or the one "
+            "'serve' and 'demo' host) and print its run id at once, instead of running it here.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import objects and reports into a My Data folder, with a progress bar per data set.
@@ -173,6 +181,13 @@ def import_data(
             f"This import needs {plan.api_calls_total:,} API calls; its budget "
             f"({plan.budget_summary()}) is smaller."
         )
+    if queue:
+        run_id = workspace.queue_import(plan)
+        if state.json:
+            emit_json(state, {"run_id": run_id, "status": "queued"})
+        else:
+            say(state, f"Queued run {run_id}; a worker runs it ('sfimport runs' shows it).")
+        return
     with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         result = workspace.run_import(plan, on_event=on_event)
     if state.json:

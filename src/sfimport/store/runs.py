@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sfimport.errors import NotFound, SfimportError
+from sfimport.store.leases import Holder, known_dead, lapsed, this_process, wall_clock
 from sfimport.store.metadata import Base, UtcDateTime, create_metadata_engine
+
+#: How long a run's lease lasts unless renewed (SFIMPORT_LEASE_SECONDS overrides it).
+DEFAULT_LEASE_SECONDS = 60.0
 
 
 class RunStatus(StrEnum):
     """Where a run stands (a str: compares and serialises as its value)."""
 
+    #: Put on the job queue; a worker has not taken it yet.
+    QUEUED = "queued"
     RUNNING = "running"
     COMPLETE = "complete"
     #: Some data sets complete, others not.
@@ -68,7 +73,7 @@ class RunRow(RunsBase):
     finished_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
     resume_at: Mapped[datetime | None] = mapped_column(_Stamp(), nullable=True)
     error_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: The process running it: a run left "running" by a dead process was interrupted.
+    #: The process that last ran it (informative: liveness is the lease below).
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: Who holds the run and until when (renewed while it works; a lapsed lease frees it).
     lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -194,6 +199,9 @@ class RunInfo:
     folder: str = ""
     #: What started it: "manual" or "schedule" (None: a run of the first release).
     trigger: str | None = None
+    #: The worker holding a running run (host and process id), and until when its lease runs.
+    worker: Holder | None = None
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -206,27 +214,14 @@ class FailedAttempt:
     error: ErrorInfo | None
 
 
-#: Runs executing in this process right now (a run of this pid not listed here was abandoned).
+#: Runs executing in this process right now. This process never takes one of these over,
+#: whatever their lease says: it knows for certain that its own thread still runs them.
 EXECUTING: set[str] = set()
-
-
-def _alive(pid: int | None, run_id: str | None = None) -> bool:
-    if pid is None:
-        return False
-    if pid == os.getpid():
-        return run_id is None or run_id in EXECUTING
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _owner() -> str:
     """This process, as a lease owner: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return str(this_process())
 
 
 def _rowcount(result: object) -> int:
@@ -243,10 +238,17 @@ def _aware(moment: datetime | None) -> datetime | None:
 class RunLedger:
     """Reads and writes run history; every write is a short transaction (no long lock)."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime],
+        *,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._lock = threading.Lock()
+        self.lease = timedelta(seconds=lease_seconds)
 
     @property
     def engine(self) -> Engine:
@@ -254,9 +256,14 @@ class RunLedger:
 
     @classmethod
     def at(
-        cls, url: str, clock: Callable[[], datetime], *, notes: list[str] | None = None
+        cls,
+        url: str,
+        clock: Callable[[], datetime],
+        *,
+        notes: list[str] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> RunLedger:
-        return cls(create_metadata_engine(url, notes=notes), clock)
+        return cls(create_metadata_engine(url, notes=notes), clock, lease_seconds=lease_seconds)
 
     def create(
         self,
@@ -270,20 +277,23 @@ class RunLedger:
         started_at: datetime,
         trigger: str = "manual",
     ) -> None:
-        """Record a new running run; ``datasets`` are (name, kind, source, method, expected);
-        ``trigger`` says what started it ("manual", "schedule")."""
+        """Record a new run, running here under this process's lease; ``datasets`` are
+        (name, kind, source, method, expected); ``trigger`` says what started it ("manual",
+        "schedule")."""
         EXECUTING.add(run_id)
         with self._lock, Session(self._engine) as session, session.begin():
             session.add(
                 RunRow(
                     id=run_id,
                     kind=kind,
-                    status="running",
+                    status=RunStatus.RUNNING.value,
                     connection=connection,
                     folder=folder,
                     spec_toml=spec_toml,
                     started_at=started_at,
                     pid=os.getpid(),
+                    lease_owner=_owner(),
+                    lease_until=wall_clock() + self.lease,
                     trigger=trigger,
                 )
             )
@@ -398,34 +408,66 @@ class RunLedger:
             return _aware(session.scalars(query).first())
 
     def mark_abandoned(self) -> list[str]:
-        """Runs left "running" by a process that died (or, in this process, by a run whose
-        thread is gone): mark them interrupted and due for a resume at once. My Data is
-        untouched, since nothing unpublished is visible; their staged pages are kept."""
+        """Runs left "running" whose lease lapsed (their process died, or a thread of this
+        process that ran one is gone): mark them interrupted and due for a resume at once.
+        My Data is untouched, since nothing unpublished is visible; their staged pages are
+        kept. Each is one conditional UPDATE, so a holder renewing meanwhile keeps its run."""
+        now = wall_clock()
+        error = ErrorInfo(
+            kind="interrupted",
+            message="The run stopped before it finished (the process ended).",
+            remedy="It resumes where it stopped; My Data still holds the data of the last "
+            "complete import.",
+            actions=("resume",),
+        )
+        marked = []
         with self._lock, Session(self._engine) as session, session.begin():
-            running = session.scalars(select(RunRow).where(RunRow.status == "running")).all()
-            rows = [row for row in running if not _alive(row.pid, row.id)]
-            now = self._clock()
-            error = ErrorInfo(
-                kind="interrupted",
-                message="The run stopped before it finished (the process ended).",
-                remedy="It resumes where it stopped; My Data still holds the data of the last "
-                "complete import.",
-                actions=("resume",),
-            )
-            for row in rows:
-                row.status = "failed"
-                row.finished_at = now
-                row.resume_at = now
-                row.error_json = error.to_json()
+            running = session.execute(
+                select(RunRow.id, RunRow.lease_owner, RunRow.lease_until).where(
+                    RunRow.status == RunStatus.RUNNING.value
+                )
+            ).all()
+            for run_id, owner, until in running:
+                if run_id in EXECUTING or not lapsed(owner, until, now):
+                    continue
+                taken = session.execute(
+                    update(RunRow)
+                    .where(RunRow.id == run_id, RunRow.status == RunStatus.RUNNING.value)
+                    .where(self._free(now, owner))
+                    .values(
+                        status="failed",
+                        finished_at=self._clock(),
+                        resume_at=self._clock(),
+                        error_json=error.to_json(),
+                        lease_until=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if _rowcount(taken) != 1:
+                    continue
                 for dataset in session.scalars(
                     select(RunDatasetRow).where(
-                        RunDatasetRow.run_id == row.id,
+                        RunDatasetRow.run_id == run_id,
                         RunDatasetRow.status.in_(("pending", "running")),
                     )
                 ):
                     dataset.status = "interrupted"
                     dataset.error_json = error.to_json()
-            return [row.id for row in rows]
+                marked.append(run_id)
+        return marked
+
+    @staticmethod
+    def _free(
+        now: datetime, seen_owner: str | None, replacing: str | None = None
+    ) -> ColumnElement[bool]:
+        """The WHERE clause of "nobody holds this run": no holder or term, a term passed, or
+        the holder seen is known dead on this host (or is the one a job claim replaced)."""
+        clauses: list[ColumnElement[bool]] = [RunRow.lease_owner.is_(None)]
+        clauses += [RunRow.lease_until.is_(None), RunRow.lease_until < now]
+        for owner in (seen_owner if known_dead(seen_owner) else None, replacing):
+            if owner is not None:
+                clauses.append(RunRow.lease_owner == owner)
+        return or_(*clauses)
 
     def due_for_resume(self, now: datetime) -> list[RunInfo]:
         """Runs that stopped resumably (waiting for the limit, interrupted) whose time came."""
@@ -441,21 +483,33 @@ class RunLedger:
             due = [r for r in rows if (_aware(r.resume_at) or now) <= now]
             return [self._info(session, row) for row in due]
 
-    def claim(self, run_id: str, owner: str | None = None) -> bool:
-        """Take a stopped run for resuming; False when another process took it first.
+    def claim(self, run_id: str, owner: str | None = None, *, replacing: str | None = None) -> bool:
+        """Take a run to execute it here (a queued run, a stopped one to resume, or a running
+        one whose lease lapsed); False when another process holds it or took it first.
 
         One conditional UPDATE: of several processes claiming the same run, exactly one
-        changes the row (the others' WHERE no longer matches), so exactly one resumes it."""
+        changes the row (the others' WHERE no longer matches), so exactly one runs it.
+        ``replacing`` names a holder whose job lease the caller already won from the queue."""
+        now = wall_clock()
+        with Session(self._engine) as session:
+            seen = session.scalar(select(RunRow.lease_owner).where(RunRow.id == run_id))
         with self._lock, Session(self._engine) as session, session.begin():
             taken = session.execute(
                 update(RunRow)
-                .where(RunRow.id == run_id, RunRow.status.not_in(("running", "complete")))
+                .where(RunRow.id == run_id, RunRow.status != RunStatus.COMPLETE.value)
+                .where(
+                    or_(
+                        RunRow.status != RunStatus.RUNNING.value,
+                        self._free(now, seen, replacing),
+                    )
+                )
                 .values(
                     status="running",
                     finished_at=None,
                     resume_at=None,
                     pid=os.getpid(),
                     lease_owner=owner or _owner(),
+                    lease_until=now + self.lease,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -463,6 +517,45 @@ class RunLedger:
                 return False
             EXECUTING.add(run_id)
             return True
+
+    def to_queue(self, run_id: str) -> None:
+        """Hand a run this process recorded to the job queue: queued, held by nobody, until a
+        worker claims it."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.lease_owner == _owner())
+                .values(status=RunStatus.QUEUED.value, pid=None, lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+        EXECUTING.discard(run_id)
+
+    def renew(self, run_id: str, owner: str | None = None) -> bool:
+        """Extend this holder's lease on a running run; False when it no longer holds it
+        (another process took the run over after the lease lapsed): the run must stop."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            renewed = session.execute(
+                update(RunRow)
+                .where(
+                    RunRow.id == run_id,
+                    RunRow.lease_owner == (owner or _owner()),
+                    RunRow.status.in_((RunStatus.RUNNING.value, RunStatus.WAITING_FOR_LIMIT.value)),
+                )
+                .values(lease_until=wall_clock() + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(renewed) == 1
+
+    def release(self, run_id: str, owner: str | None = None) -> None:
+        """End this holder's lease (its thread stopped): a run still marked running after it
+        is free at once for whoever resumes it. The holder stays named as its last worker."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.lease_owner == (owner or _owner()))
+                .values(lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def published_after(self, folder: str, dataset: str, started: datetime, run_id: str) -> bool:
         """True when another run of the folder, started after ``started``, completed
@@ -562,6 +655,8 @@ class RunLedger:
             connection=row.connection,
             folder=row.folder,
             trigger=row.trigger,
+            worker=Holder.parse(row.lease_owner) if row.status == "running" else None,
+            lease_until=_aware(row.lease_until) if row.status == "running" else None,
         )
 
 

@@ -1,20 +1,24 @@
-"""The background loop that runs due scheduled refreshes and resumes runs waiting for the API
-limit, while the web app is up."""
+"""The background loop that runs due scheduled refreshes, resumes runs waiting for the API
+limit and runs queued jobs (the embedded worker), while the web app is up."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from sfimport.web.ports import WorkspacePort
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 30.0
+#: Seconds between two looks at the job queue: a queued run starts within about this long.
+QUEUE_INTERVAL_SECONDS = 1.0
 
 
 class SchedulerLoop:
-    """Calls the engine every ``interval`` seconds on a daemon thread until :meth:`stop`."""
+    """Calls the engine every ``interval`` seconds on a daemon thread until :meth:`stop`, and
+    takes queued jobs more often (every ``QUEUE_INTERVAL_SECONDS``, at most ``interval``)."""
 
     def __init__(
         self, workspace: WorkspacePort, interval: float = DEFAULT_INTERVAL_SECONDS
@@ -40,7 +44,12 @@ class SchedulerLoop:
     def tick(self) -> list[str]:
         """One pass: start due schedules, resume waiting runs; returns the runs started."""
         started: list[str] = []
-        for step in (self.workspace.run_due_schedules, self.workspace.resume_waiting_runs):
+        steps = (
+            self.workspace.run_due_schedules,
+            self.workspace.resume_waiting_runs,
+            self.workspace.work_queue,
+        )
+        for step in steps:
             try:
                 started.extend(step())
             except Exception:
@@ -49,5 +58,14 @@ class SchedulerLoop:
         return started
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.tick()
+        beat = min(self.interval, QUEUE_INTERVAL_SECONDS)
+        due = time.monotonic() + self.interval
+        while not self._stop.wait(beat):
+            if time.monotonic() >= due:
+                due = time.monotonic() + self.interval
+                self.tick()
+                continue
+            try:
+                self.workspace.work_queue()
+            except Exception:
+                log.exception("queue pass failed")

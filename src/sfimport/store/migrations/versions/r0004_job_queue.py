@@ -1,0 +1,36 @@
+"""The job queue of the metadata database: one row per job (a run to execute), with the
+worker holding it and until when (claims and leases; see sfimport.jobs.sql).
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision: str | None = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "engine_jobs",
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("run_id", sa.String(40), nullable=False, index=True),
+        sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("owner", sa.String(120), nullable=True),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("enqueued_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("engine_jobs")

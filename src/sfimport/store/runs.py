@@ -244,11 +244,14 @@ class RunLedger:
         clock: Callable[[], datetime],
         *,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        lease_clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._lock = threading.Lock()
         self.lease = timedelta(seconds=lease_seconds)
+        #: Leases follow the machine's clock, not the injected one (see leases.wall_clock).
+        self._lease_clock = lease_clock
 
     @property
     def engine(self) -> Engine:
@@ -262,8 +265,10 @@ class RunLedger:
         *,
         notes: list[str] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        lease_clock: Callable[[], datetime] = wall_clock,
     ) -> RunLedger:
-        return cls(create_metadata_engine(url, notes=notes), clock, lease_seconds=lease_seconds)
+        engine = create_metadata_engine(url, notes=notes)
+        return cls(engine, clock, lease_seconds=lease_seconds, lease_clock=lease_clock)
 
     def create(
         self,
@@ -293,7 +298,7 @@ class RunLedger:
                     started_at=started_at,
                     pid=os.getpid(),
                     lease_owner=_owner(),
-                    lease_until=wall_clock() + self.lease,
+                    lease_until=self._lease_clock() + self.lease,
                     trigger=trigger,
                 )
             )
@@ -412,7 +417,7 @@ class RunLedger:
         process that ran one is gone): mark them interrupted and due for a resume at once.
         My Data is untouched, since nothing unpublished is visible; their staged pages are
         kept. Each is one conditional UPDATE, so a holder renewing meanwhile keeps its run."""
-        now = wall_clock()
+        now = self._lease_clock()
         error = ErrorInfo(
             kind="interrupted",
             message="The run stopped before it finished (the process ended).",
@@ -490,7 +495,7 @@ class RunLedger:
         One conditional UPDATE: of several processes claiming the same run, exactly one
         changes the row (the others' WHERE no longer matches), so exactly one runs it.
         ``replacing`` names a holder whose job lease the caller already won from the queue."""
-        now = wall_clock()
+        now = self._lease_clock()
         with Session(self._engine) as session:
             seen = session.scalar(select(RunRow.lease_owner).where(RunRow.id == run_id))
         with self._lock, Session(self._engine) as session, session.begin():
@@ -541,7 +546,7 @@ class RunLedger:
                     RunRow.lease_owner == (owner or _owner()),
                     RunRow.status.in_((RunStatus.RUNNING.value, RunStatus.WAITING_FOR_LIMIT.value)),
                 )
-                .values(lease_until=wall_clock() + self.lease)
+                .values(lease_until=self._lease_clock() + self.lease)
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(renewed) == 1

@@ -1,0 +1,148 @@
+"""Workers as separate processes on one data folder: `sfimport import --queue` returns a run id
+and a `sfimport worker` runs it; a worker SIGKILLed in the middle of a page loses its lease and
+a second worker resumes the run from its last saved page, to an exact copy of the org."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
+
+SFIMPORT = str(Path(sys.executable).with_name("sfimport"))
+#: Read over REST in pages of 2,000 rows: three pages, so a kill can fall between two.
+CONTACTS = 5_000
+#: The test's lease: a dead worker's run is free two seconds after its last renewal.
+LEASE_SECONDS = "2"
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveOrg]:
+    with live_org(tmp_path / "home", {"Account": 20, "Contact": CONTACTS}) as org:
+        with org.workspace() as workspace:
+            org.connect(workspace)
+        yield org
+
+
+def cli_env(live: LiveOrg) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SFIMPORT_HOME": str(live.home),
+        "SFIMPORT_PRODUCTION_LOGIN_URL": live.base_url,
+        "SFIMPORT_CLIENT_ID": DEMO_CLIENT_ID,
+        "SFIMPORT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "SFIMPORT_LEASE_SECONDS": LEASE_SECONDS,
+    }
+
+
+def sfimport(live: LiveOrg, *args: str) -> Any:
+    """Run one `sfimport ... --json` command to its end; its JSON answer."""
+    done = subprocess.run(
+        [SFIMPORT, *args, "--json"], env=cli_env(live), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return json.loads(done.stdout)
+
+
+def start_worker(live: LiveOrg, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [SFIMPORT, "worker", "--interval", "0.2", *args],
+        env=cli_env(live),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def queue_contacts(live: LiveOrg) -> str:
+    answer = sfimport(live, "import", "demo", "-o", "Contact", "-f", "Sales", "--queue")
+    assert answer["status"] == "queued"
+    run_id: str = answer["run_id"]
+    return run_id
+
+
+def run_of(live: LiveOrg, run_id: str) -> dict[str, Any]:
+    """The run as `sfimport runs --json` shows it."""
+    runs = sfimport(live, "runs")["runs"]
+    found: dict[str, Any] = next(r for r in runs if r["id"] == run_id)
+    return found
+
+
+def wait_for(predicate: Any, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_a_queued_import_returns_its_run_id_and_a_worker_runs_it(live: LiveOrg) -> None:
+    run_id = queue_contacts(live)
+    queued = run_of(live, run_id)
+    assert queued["status"] == "queued" and queued["worker"] is None
+
+    answer = sfimport(live, "worker", "--once")
+    assert answer["runs"] == [{"id": run_id, "status": "complete"}]
+    with live.workspace() as workspace:
+        assert workspace.get_run(run_id).status == "complete"
+        assert_exact_copy(live, workspace, "Contact", '"Sales"."Contact"')
+    assert sfimport(live, "worker", "--once")["runs"] == [], "the queue is empty now"
+
+
+def test_a_worker_killed_mid_page_is_replaced_and_the_run_finishes_exactly(
+    live: LiveOrg,
+) -> None:
+    run_id = queue_contacts(live)
+    # The query's next pages hang: the first worker is killed while it waits for page two.
+    version = live.settings().api_version
+    live.control(
+        "faults",
+        {"hang_rate": 1.0, "hang_seconds": 20, "path_prefix": f"/services/data/v{version}/query/"},
+    )
+    first = start_worker(live)
+    try:
+
+        def first_page_saved() -> bool:
+            run = run_of(live, run_id)
+            return run["status"] == "running" and run["datasets"][0]["pages"] >= 1
+
+        wait_for(first_page_saved, "the first worker should save a page, then hang")
+        running = run_of(live, run_id)
+        assert running["worker"]["pid"] == first.pid, running["worker"]
+        first.send_signal(signal.SIGKILL)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate(timeout=30)
+    live.control("faults", {})
+    # Its job stays held by the dead worker's lease (no process id decides on the queue):
+    # the second worker takes the job over once that lease lapses.
+
+    second = start_worker(live)
+    try:
+        wait_for(lambda: run_of(live, run_id)["status"] != "running", "the run should end")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, (out, err)
+    assert f"took run {run_id}" in out, (out, err)
+
+    ended = run_of(live, run_id)
+    assert ended["status"] == "complete", ended
+    assert ended["worker"] is None
+    with live.workspace() as workspace:
+        assert_exact_copy(live, workspace, "Contact", '"Sales"."Contact"')
+    # Resumed, not restarted: the second worker read on from the first worker's query cursor
+    # (its last saved locator) to its end, so the org holds no open cursor.
+    state = httpx2.get(f"{live.base_url}/__emulator__/state").json()
+    assert state["open_cursors"] == 0, state

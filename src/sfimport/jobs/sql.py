@@ -29,7 +29,7 @@ from sfimport.jobs.port import Job, JobKind, JobStatus
 from sfimport.store.leases import wall_clock
 from sfimport.store.metadata import Base, UtcDateTime
 
-#: Created by migration 0004; declared here for the queries (Core, not the ORM).
+#: Created by migration 0005; declared here for the queries (Core, not the ORM).
 jobs_table = Table(
     "engine_jobs",
     Base.metadata,

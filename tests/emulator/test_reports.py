@@ -53,7 +53,7 @@ def detail_rows(body: dict[str, Any]) -> list[list[Any]]:
     return [
         [cell["value"] for cell in row["dataCells"]]
         for entry in body["factMap"].values()
-        for row in entry["rows"]
+        for row in entry.get("rows", [])
     ]
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 class SalesforceApiError(Exception):
     """A REST/SOQL failure, rendered as `[{"message": ..., "errorCode": ...}]` with `status`."""
 
-    def __init__(self, status: int, error_code: str, message: str) -> None:
+    def __init__(
+        self, status: int, error_code: str, message: str, fields: list[str] | None = None
+    ) -> None:
         super().__init__(f"{status} {error_code}: {message}")
         self.status = status
         self.error_code = error_code
         self.message = message
+        # Record-level errors (ENTITY_IS_DELETED, ...) carry the fields involved, often [].
+        self.fields = fields
 
 
 class OAuthError(Exception):

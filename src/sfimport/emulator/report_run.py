@@ -664,10 +664,13 @@ def _run_definition(
         for a in [*across_axis.all_keys, "T"]:
             in_across = members(a, across_axis.keys) if a != "T" else in_down
             cell = in_down if a == "T" else np.intersect1d(in_down, in_across)
-            fact_map[f"{d}!{a}"] = {
-                "aggregates": _aggregate(kind, data, metadata["aggregates"], positions[cell]),
-                "rows": rows_by_cell.get(f"{d}!{a}", []),
+            entry: dict[str, Any] = {
+                "aggregates": _aggregate(kind, data, metadata["aggregates"], positions[cell])
             }
+            # A run without details has no "rows" key at all (as recorded), not an empty list.
+            if include_details:
+                entry["rows"] = rows_by_cell.get(f"{d}!{a}", [])
+            fact_map[f"{d}!{a}"] = entry
     mark_run(org, definition)
     urls = report_urls(definition, version)
     return {

@@ -28,7 +28,9 @@ def api_error_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The REST error body: always an array, even for one error."""
-    body = [{"message": error.message, "errorCode": error.error_code}]
+    body: list[dict[str, object]] = [{"message": error.message, "errorCode": error.error_code}]
+    if error.fields is not None:
+        body[0]["fields"] = error.fields
     extra = dict(headers or {})
     if error.status == 401:
         extra.setdefault("WWW-Authenticate", "Token")

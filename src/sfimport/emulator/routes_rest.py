@@ -111,9 +111,63 @@ def _record(org: Org, user: User, name: str, record_id: str, version: str) -> di
         version=version,
     )
     if not result["records"]:
+        gone = org.query(
+            user,
+            f"SELECT Id FROM {spec.name} WHERE Id = '{escaped}' AND IsDeleted = true",
+            include_deleted=True,
+            batch_size=200,
+            version=version,
+        )
+        if gone["records"]:
+            # A record in the recycle bin is known but gone, as a real org answers.
+            raise SalesforceApiError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
         raise not_found()
     record: dict[str, Any] = result["records"][0]
     return record
+
+
+def _looks_like_id(spec_prefix: str | None, text: str) -> bool:
+    return (
+        spec_prefix is not None
+        and len(text) in {15, 18}
+        and text.isalnum()
+        and text.startswith(spec_prefix)
+    )
+
+
+def _by_external_id(
+    org: Org, user: User, name: str, field_name: str, value: str, version: str
+) -> dict[str, Any]:
+    """GET /sobjects/{Object}/{idLookupField}/{value}: the one record with that value."""
+    spec = org.visible_object(user, name)
+    if spec is None or not spec.fields:
+        raise not_found()
+    lookup = next(
+        (
+            f
+            for f in org.visible_fields(user, spec)
+            if f.name.lower() == field_name.lower()
+            and (f.type == "id" or f.external_id or (f.type == "email" and not f.custom))
+        ),
+        None,
+    )
+    if lookup is None:
+        raise SalesforceApiError(
+            404,
+            "NOT_FOUND",
+            f"Provided external ID field does not exist or is not accessible: {field_name}",
+        )
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    found = org.query(
+        user,
+        f"SELECT Id FROM {spec.name} WHERE {lookup.name} = '{escaped}'",
+        include_deleted=False,
+        batch_size=200,
+        version=version,
+    )["records"]
+    if len(found) != 1:
+        raise not_found()
+    return _record(org, user, spec.name, str(found[0]["Id"]), version)
 
 
 def _blob(org: Org, user: User, name: str, record_id: str, field_name: str) -> bytes:
@@ -220,7 +274,13 @@ def rest_routes(org: Org) -> list[BaseRoute]:
                     f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD",
                 )
             rest = segments[1:]
-            if len(rest) == 4 and rest[0] == "sobjects":
+            spec = org.visible_object(user, rest[1]) if len(rest) == 4 else None
+            if len(rest) == 4 and rest[0] == "sobjects" and spec is not None:
+                if not _looks_like_id(spec.key_prefix, rest[2]):
+                    body = _by_external_id(org, user, spec.name, rest[2], rest[3], f"{number}.0")
+                    return json_response(
+                        body, pretty=True, headers={"Sforce-Limit-Info": org.limit_info()}
+                    )
                 data = _blob(org, user, rest[1], rest[2], rest[3])
                 # Binary, neither JSON nor XML: Salesforce labels blobs as octet streams.
                 return Response(

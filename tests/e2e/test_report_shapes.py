@@ -192,3 +192,26 @@ def test_planning_a_slow_report_polls_its_instance_a_few_times_and_goes_on_witho
         headers={"Authorization": f"Bearer {token['access_token']}"},
     ).json()
     assert len(listed) >= 2  # planning ran the report as instances, not synchronously
+
+
+def test_report_money_lands_as_exact_decimals_whose_sum_is_the_orgs(
+    workspace: Workspace, org: Org
+) -> None:
+    from decimal import Decimal
+
+    spec = ImportSpec(connection="demo", folder="Money", reports=("Pipeline by Stage",))
+    result = workspace.run_import(workspace.build_plan(spec))
+    assert result.status == "complete", result.run
+    got = workspace.query(
+        'SELECT sum("Amount"), typeof(sum("Amount")), typeof("Amount") '
+        'FROM "Money"."Pipeline by Stage" GROUP BY 3'
+    )
+    ((total, sum_type, column_type),) = got.rows
+    assert column_type == "DECIMAL(38,8)" and sum_type.startswith("DECIMAL")
+    # The org's amounts as the decimal text Salesforce sends them, summed exactly.
+    amounts = [
+        r["Amount"]
+        for r in org.tables["Opportunity"].to_pylist()
+        if not r["IsDeleted"] and r["Amount"] is not None
+    ]
+    assert Decimal(total) == sum((Decimal(repr(a)) for a in amounts), Decimal(0))

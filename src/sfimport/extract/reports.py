@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -27,7 +28,14 @@ import pyarrow as pa
 from sfimport.errors import SalesforceError, TransientError
 from sfimport.extract.objects import Tally
 from sfimport.extract.plan import BLOCK_COLUMN, ReportColumn
-from sfimport.extract.schema import META_LABEL, META_SF_TYPE
+from sfimport.extract.schema import (
+    DECIMAL_PRECISION,
+    DECIMAL_TYPES,
+    FALLBACK_SCALE,
+    META_LABEL,
+    META_NOTE,
+    META_SF_TYPE,
+)
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.wire import (
     DataCell,
@@ -38,12 +46,17 @@ from sfimport.salesforce.wire import (
     ReportRun,
 )
 
+#: Scale of a report's currency and percent columns. The Reports API gives no field's decimal
+#: places (``detailColumnInfo`` has a label and a data type only), so money gets the scale an
+#: object's money field gets when describe gives none: every cent, and more, kept exactly.
+REPORT_MONEY_SCALE = FALLBACK_SCALE
 #: Reports API data type -> Arrow type; anything else is text as the report shows it.
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "int": pa.int64(),
     "double": pa.float64(),
-    "currency": pa.float64(),
-    "percent": pa.float64(),
+    # Money and percentages as decimals, never binary floats, so sums are exact.
+    "currency": pa.decimal128(DECIMAL_PRECISION, REPORT_MONEY_SCALE),
+    "percent": pa.decimal128(DECIMAL_PRECISION, REPORT_MONEY_SCALE),
     "date": pa.date32(),
     "datetime": pa.timestamp("ms", tz="UTC"),
     "boolean": pa.bool_(),
@@ -106,15 +119,24 @@ def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
 
 
 def report_schema(columns: Sequence[ReportColumn]) -> pa.Schema:
-    return pa.schema(
-        [
-            pa.field(
-                c.label,
-                _ARROW_TYPES.get(c.data_type, pa.string()),
-                metadata={META_SF_TYPE: c.data_type.encode(), META_LABEL: c.label.encode()},
-            )
-            for c in columns
-        ]
+    return pa.schema([_report_field(c) for c in columns])
+
+
+def _report_field(column: ReportColumn) -> pa.Field:
+    metadata = {META_SF_TYPE: column.data_type.encode(), META_LABEL: column.label.encode()}
+    if column.data_type in DECIMAL_TYPES:
+        metadata[META_NOTE] = report_money_note(column).encode()
+    return pa.field(
+        column.label, _ARROW_TYPES.get(column.data_type, pa.string()), metadata=metadata
+    )
+
+
+def report_money_note(column: ReportColumn) -> str:
+    """What the schema says about a report's currency or percent column."""
+    return (
+        f"{column.label}: the Reports API gives no decimal places for report columns; stored "
+        f"as DECIMAL({DECIMAL_PRECISION},{REPORT_MONEY_SCALE}), read from Salesforce's JSON "
+        "text without a binary float."
     )
 
 
@@ -598,8 +620,11 @@ def _cell_value(cell: DataCell, data_type: str) -> Any:
     if value is None or value == "":
         return None
     if data_type == "currency":
-        return float(value["amount"]) if isinstance(value, dict) else float(value)
-    if data_type in ("double", "percent"):
+        amount = value.get("amount") if isinstance(value, dict) else value
+        return None if amount is None or amount == "" else _exact(amount)
+    if data_type == "percent":
+        return _exact(value)
+    if data_type == "double":
         return float(value)
     if data_type == "int":
         return int(value)
@@ -613,6 +638,18 @@ def _cell_value(cell: DataCell, data_type: str) -> Any:
     # the name a person reads in the report.
     label = cell.get("label")
     return label if isinstance(label, str) and label != "-" else str(value)
+
+
+def _exact(value: Any) -> Decimal:
+    """A money or percent value as a decimal of the column's scale. Runs are parsed with exact
+    numbers (``{"amount": 0.1}`` is ``Decimal("0.1")``); a float, should one come, is read by
+    its shortest text, never its binary expansion. Digits past the scale (a converted amount's
+    long tail) are rounded half to even."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+    return number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+_QUANTUM = Decimal(1).scaleb(-REPORT_MONEY_SCALE)
 
 
 def _parse_datetime(text: str) -> datetime:
@@ -638,6 +675,8 @@ def _literal(value: Any) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return repr(value) if isinstance(value, float) else str(value)
 
 
@@ -651,8 +690,10 @@ def _next_value(column: ReportColumn, value: Any) -> Any:
     return value + _step(value)
 
 
-def _step(value: float) -> float:
+def _step(value: Any) -> Any:
     """The finest difference slicing tells apart in a decimal column."""
+    if isinstance(value, Decimal):
+        return max(abs(value) * Decimal("1e-9"), Decimal("1e-6"))
     return float(max(abs(value) * 1e-9, 1e-6))
 
 

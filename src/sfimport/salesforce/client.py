@@ -265,10 +265,12 @@ class SalesforceClient:
         *,
         params: Mapping[str, str | int] | None = None,
         known_fields: Collection[str] = (),
+        exact_numbers: bool = False,
     ) -> Any:
-        """``POST``/``PATCH`` a JSON body and return the JSON answer (None when empty)."""
+        """``POST``/``PATCH`` a JSON body and return the JSON answer (None when empty);
+        ``exact_numbers`` as for :meth:`get_json`."""
         response = self.request(method, path, json=body, params=params, known_fields=known_fields)
-        return _json_body(response) if response.content else None
+        return _json_body(response, exact_numbers=exact_numbers) if response.content else None
 
     def close(self) -> None:
         if self._owns_http:

@@ -68,9 +68,11 @@ class ReportsApi:
         path = self._path(report_id)
         params: dict[str, str | int] = {"includeDetails": "true" if include_details else "false"}
         if metadata is None:
-            body = self._client.get_json(path, params=params)
+            body = self._client.get_json(path, params=params, exact_numbers=True)
         else:
-            body = self._client.send_json("POST", path, {"reportMetadata": metadata}, params=params)
+            body = self._client.send_json(
+                "POST", path, {"reportMetadata": metadata}, params=params, exact_numbers=True
+            )
         return cast(ReportRun, _report_body(body, "factMap"))
 
     def start_run(
@@ -94,7 +96,8 @@ class ReportsApi:
         """``GET .../instances/{instanceId}``: the instance's status, and its run once the
         status is ``Success``."""
         path = self._path(report_id, f"/instances/{quote(instance_id, safe='')}")
-        body = self._client.get_json(path)
+        # Money exactly as Salesforce wrote it: amounts parsed as decimals, not binary floats.
+        body = self._client.get_json(path, exact_numbers=True)
         attributes = body.get("attributes") if isinstance(body, dict) else None
         if not isinstance(attributes, dict) or "status" not in attributes:
             raise SalesforceError("Salesforce sent an unexpected report instance.")

@@ -3,6 +3,8 @@ text, so amounts a binary float would round keep every digit and their sum is ex
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -36,21 +38,27 @@ INFO = {
 
 
 def _run_text(instance_id: str) -> str:
-    rows = ",".join(
-        '{"dataCells":[{"label":"Deal %d","value":"Deal %d"},'
-        '{"label":"$%s","value":{"amount":%s,"currency":null}},'
-        '{"label":"%s%%","value":%s}]}' % (i, i, amount, amount, percent, percent)
+    cells = [
+        {
+            "dataCells": [
+                {"label": f"Deal {i}", "value": f"Deal {i}"},
+                {"label": f"${amount}", "value": {"amount": f"@{amount}@", "currency": None}},
+                {"label": f"{percent}%", "value": f"@{percent}@"},
+            ]
+        }
         for i, (amount, percent) in enumerate(zip(AMOUNTS, PERCENTS, strict=True))
-    )
-    # Written by hand, as Salesforce's JSON text: a json.dumps of floats would already round.
-    return (
-        '{"attributes":{"id":"%s","status":"Success","type":"ReportInstance"},"allData":true,'
-        '"factMap":{"T!T":{"aggregates":[{"label":"4","value":4}],"rows":[%s]}},'
-        '"groupingsDown":{"groupings":[]},"groupingsAcross":{"groupings":[]},'
-        '"reportMetadata":{"id":"%s","detailColumns":["NAME","AMOUNT","PROBABILITY"],'
-        '"aggregates":["RowCount"],"reportFormat":"TABULAR"},'
-        '"reportExtendedMetadata":{"detailColumnInfo":{}}}' % (instance_id, rows, METADATA["id"])
-    )
+    ]
+    body = {
+        "attributes": {"id": instance_id, "status": "Success", "type": "ReportInstance"},
+        "allData": True,
+        "factMap": {"T!T": {"aggregates": [{"label": "4", "value": 4}], "rows": cells}},
+        "groupingsDown": {"groupings": []},
+        "groupingsAcross": {"groupings": []},
+        "reportMetadata": METADATA,
+        "reportExtendedMetadata": {"detailColumnInfo": INFO},
+    }
+    # The numbers as Salesforce's JSON text writes them (a json.dumps of floats would round).
+    return re.sub(r'"@([-0-9.]+)@"', r"\1", json.dumps(body))
 
 
 def _handler(request: httpx2.Request) -> httpx2.Response:

@@ -17,6 +17,7 @@ import pyarrow as pa
 from sfimport.app.workspace import Workspace
 from sfimport.emulator.app import create_emulator
 from sfimport.emulator.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_demo_org
+from sfimport.emulator.formulas import with_cross_record_values
 from sfimport.emulator.jackson import java_double
 from sfimport.emulator.org import Org
 from sfimport.emulator.server import serve_in_thread
@@ -58,8 +59,12 @@ class LiveOrg:
         workspace.connect_with_refresh_token(name, minted["refresh_token"], login_url=self.base_url)
 
     def live_rows(self, sobject: str) -> dict[str, dict[str, Any]]:
-        """What a query (not queryAll) returns: every record not deleted, by Id."""
-        table: pa.Table = self.org.tables[sobject]
+        """What a query (not queryAll) returns: every record not deleted, by Id, with its
+        cross-record formulas and roll-ups computed as the org answers them."""
+        spec = self.org.objects[sobject.lower()]
+        table: pa.Table = with_cross_record_values(
+            spec, self.org.tables[spec.name], self.org.tables, self.org.objects
+        )
         return {row["Id"]: row for row in table.to_pylist() if not row.get("IsDeleted")}
 
 

@@ -111,6 +111,12 @@ def changes_json(runs: list[RunChanges]) -> list[dict[str, Any]]:
             "changed_at": run.changed_at.isoformat(),
             "added": list(run.ids(ChangeKind.ADDED)),
             "removed": list(run.ids(ChangeKind.REMOVED)),
+            "columns_added": [
+                c.column
+                for r in run.records
+                if r.kind is ChangeKind.COLUMN_ADDED
+                for c in r.columns
+            ],
             "updated": [
                 {
                     "id": record.record_id,

@@ -301,7 +301,13 @@ class PlanningService(Core):
                     report = self._plan_report(client, self._report_spec(dataset), dataset.source)
                     planned.append(replace(report, name=dataset.name))
                     continue
-                choice = self._refresh_choice(dataset, last)
+                options = self._mydata.options(dataset.folder, dataset.name)
+                choice = replace(
+                    self._refresh_choice(dataset, last),
+                    formulas_every=options.formulas_every,
+                    formulas_refreshed_at=options.formulas_refreshed_at,
+                    now=self._clock(),
+                )
                 every_field[dataset.source] = choice.all_fields
                 default_concealment[dataset.source] = choice.default_concealment
                 if without and dataset.name in without:

@@ -62,6 +62,9 @@ def changes(
                 for column in record.columns:
                     change = (record.record_id, "updated", column.column, column.old, column.new)
                     rows.append((run.changed_at, *change))
+            elif record.kind is ChangeKind.COLUMN_ADDED:
+                for column in record.columns:
+                    rows.append((run.changed_at, "", "column added", column.column, "", ""))
             else:
                 rows.append((run.changed_at, record.record_id, str(record.kind), "", "", ""))
     print_table(

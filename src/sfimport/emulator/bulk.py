@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from sfimport.emulator.bulk_csv import DELIMITERS, LINE_ENDINGS, render_page
 from sfimport.emulator.errors import SalesforceApiError, not_found
+from sfimport.emulator.formulas import with_cross_record_values
 from sfimport.emulator.ids import mint_id
 from sfimport.emulator.org import Org, User
 from sfimport.emulator.query import Plan, QueryScope, execute, plan, timestamp
@@ -311,7 +312,7 @@ class BulkJobs:
         def table(name: str) -> pa.Table:
             spec = self.org.objects.get(name.lower())
             if spec is not None and spec.name in tables:
-                return tables[spec.name]
+                return with_cross_record_values(spec, tables[spec.name], tables, self.org.objects)
             return live.table(name)
 
         return QueryScope(

@@ -320,6 +320,16 @@ ACCOUNT = ObjectSpec(
             scale=2,
             formula="AnnualRevenue / NumberOfEmployees",
         ),
+        # A roll-up summary: it changes when an opportunity does, the Account's SystemModstamp
+        # does not (see sfimport.emulator.formulas).
+        F(
+            "Total_Opportunity_Amount__c",
+            "currency",
+            "Total Opportunity Amount",
+            precision=18,
+            scale=2,
+            rollup="SUM(Opportunity.Amount)",
+        ),
         # Person Accounts are enabled: a person account holds a consumer's name and contact
         # details on the Account itself (business accounts leave these fields empty).
         F("IsPersonAccount", "boolean", "Is Person Account", nillable=False, read_only=True),
@@ -463,6 +473,14 @@ OPPORTUNITY = ObjectSpec(
             precision=18,
             scale=2,
             formula="Amount * Probability / 100",
+        ),
+        # A cross-object formula: the account's industry, changing with the account.
+        F(
+            "Account_Industry__c",
+            "string",
+            "Account Industry",
+            length=1300,
+            formula="Account.Industry",
         ),
         F("CloseDate", "date", "Close Date", nillable=False, generator="close_date"),
         F(

@@ -475,7 +475,7 @@ def generate_table(spec: ObjectSpec, rows: int, seed: int, context: Context) -> 
     stamp = modified + rng.integers(0, 3, rows) * 1000
     cols.columns["SystemModstamp"] = _timestamps(stamp)
     for field_spec in stored_fields(spec):
-        if field_spec.name in cols.columns or field_spec.formula is not None:
+        if field_spec.name in cols.columns or field_spec.formula or field_spec.rollup:
             continue
         column = _generated(cols, field_spec)
         if column is None:

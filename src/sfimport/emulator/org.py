@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from sfimport.emulator import field_definitions
 from sfimport.emulator.catalog import PERMISSION_NAMES
 from sfimport.emulator.errors import OAuthError, SalesforceApiError, invalid_session, not_found
+from sfimport.emulator.formulas import with_cross_record_values
 from sfimport.emulator.generate import empty_table
 from sfimport.emulator.ids import mint_id
 from sfimport.emulator.query import (
@@ -423,7 +424,8 @@ class Org:
                 [row],
                 schema=empty_table(spec).schema,
             )
-        return self.tables.get(spec.name) or empty_table(spec)
+        table = self.tables.get(spec.name) or empty_table(spec)
+        return with_cross_record_values(spec, table, self.tables, self.objects)
 
     def scope(self, user: User) -> QueryScope:
         return QueryScope(

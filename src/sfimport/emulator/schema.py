@@ -75,6 +75,8 @@ class FieldSpec:
     child_relationship: str | None = None
     picklist: tuple[str, ...] = ()
     formula: str | None = None
+    #: A roll-up summary of child records, e.g. ``SUM(Opportunity.Amount)`` (no formula text).
+    rollup: str | None = None
     compound_field_name: str | None = None
     extra_type_info: str | None = None
     external_id: bool = False
@@ -179,7 +181,7 @@ def describe_field(spec: FieldSpec) -> dict[str, Any]:
     text_like = kind in TEXT_TYPES and kind not in {"id", "reference", "base64"}
     byte_length = length * 3 if text_like else (18 if kind in {"id", "reference"} else 0)
     system = spec.name in SYSTEM_FIELDS or spec.read_only
-    calculated = spec.formula is not None
+    calculated = spec.formula is not None or spec.rollup is not None
     writable = not system and not calculated and kind not in COMPOUND_TYPES
     not_sortable = spec.long_text or kind in {"address", "location", "multipicklist", "base64"}
     poly = len(spec.reference_to) > 1

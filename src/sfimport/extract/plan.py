@@ -60,6 +60,13 @@ class PlannedDataset:
     #: Concealed columns concealed only in person accounts' rows (IsPersonAccount true): an
     #: Account's Name is a person's there and a company's elsewhere.
     concealed_in_person_rows: tuple[str, ...] = ()
+    #: Fields new in Salesforce since the last import: a refresh backfills only these columns.
+    backfill: tuple[str, ...] = ()
+    #: Formula and roll-up columns this refresh re-reads for every row (see extract.formulas).
+    formulas: tuple[str, ...] = ()
+    #: How the column pass (backfill and formulas) reads, and how many rows it expects.
+    column_pass_method: str = "rest"
+    column_pass_rows: int = 0
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sfimport.extract.conceal import (
     read_classifications,
 )
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
+from sfimport.extract.formulas import formula_fields, formulas_due, pass_calls, pass_method
 from sfimport.extract.outcomes import FIELD_ERROR_ACTIONS
 from sfimport.extract.plan import PlannedDataset, choose_method, plan_object, wide_note
 from sfimport.extract.schema import FieldSpec, select_fields
@@ -43,6 +44,11 @@ class RefreshChoice:
     default_concealment: bool = False
     #: Fields to leave out from now on ("continue without that field").
     without: frozenset[str] = frozenset()
+    #: When formula columns are re-read ("always", "daily", "never"; None: by size).
+    formulas_every: str | None = None
+    #: When they were last re-read, and now (to judge "daily").
+    formulas_refreshed_at: datetime | None = None
+    now: datetime | None = None
 
 
 def field_gone_error(dataset: Dataset, field: str) -> ErrorInfo:
@@ -88,9 +94,11 @@ def plan_object_refresh(
         else ()
     )
     start = start_of(dataset.start_date) if dataset.start_date else None
-    # A field left out on purpose changes the columns too: the data set is read whole.
+    # A field left out on purpose changes the columns: the data set is read whole. A field new
+    # in Salesforce does not: only its column is backfilled (Id plus the field, every row).
     known = {c.name.lower() for c in dataset.columns}
-    changed = {f.name.lower() for f in selection.fields} != known
+    changed = bool(known - {f.name.lower() for f in selection.fields})
+    new_fields = tuple(f.name for f in selection.fields if f.name.lower() not in known)
     cursor = selection.cursor_field
     mark = dataset.high_water_mark
     if changed or cursor is None or mark is None or cursor != dataset.cursor_field:
@@ -109,6 +117,12 @@ def plan_object_refresh(
         since = max(since, start)
     expected = client.rest.count(count_soql(dataset.source, cursor, since), include_deleted=True)
     method = choose_method(selection, expected, bulk_ok=True, sobject=dataset.source)
+    formulas: tuple[str, ...] = ()
+    now = choice.now or datetime.now(UTC)
+    if formulas_due(choice.formulas_every, dataset.row_count, choice.formulas_refreshed_at, now):
+        formulas = tuple(f for f in formula_fields(selection.fields) if f not in new_fields)
+    pass_rows = dataset.row_count if (formulas or new_fields) else 0
+    pass_how = pass_method(pass_rows)
     return PlannedDataset(
         name=dataset.name,
         kind="object",
@@ -121,12 +135,15 @@ def plan_object_refresh(
         cursor_field=cursor,
         start_date_applies=start is not None,
         method=method,
-        api_calls=budget.object_calls(method, expected),
+        api_calls=budget.object_calls(method, expected)
+        + (pass_calls(pass_how, pass_rows) if pass_rows else 0),
         field_specs=selection.fields,
         note=" ".join(
             n
             for n in (
                 f"Changes since {since:%Y-%m-%d %H:%M} UTC, merged by Id.",
+                _backfill_note(new_fields),
+                _formula_note(formulas),
                 wide_note(dataset.source, selection, method),
             )
             if n
@@ -134,6 +151,29 @@ def plan_object_refresh(
         mode="incremental",
         since=since,
         deleted_flag="IsDeleted" not in selection.names and "isdeleted" in available,
+        backfill=new_fields,
+        formulas=formulas,
+        column_pass_method=pass_how,
+        column_pass_rows=pass_rows,
+    )
+
+
+def _backfill_note(fields: tuple[str, ...]) -> str:
+    if not fields:
+        return ""
+    return (
+        f"New in Salesforce since the last import: {', '.join(fields)}; only "
+        f"{'this column is' if len(fields) == 1 else 'these columns are'} read for every row "
+        "(Id plus the new fields), the data set is not read again."
+    )
+
+
+def _formula_note(fields: tuple[str, ...]) -> str:
+    if not fields:
+        return ""
+    return (
+        f"Formula columns re-read for every row: {', '.join(fields)} (they change when "
+        "another record does, without SystemModstamp moving)."
     )
 
 
@@ -173,7 +213,7 @@ def _concealed(
 
 def _whole_reason(changed: bool, cursor: str | None, mark: datetime | None) -> str:
     if changed:
-        return "Its fields changed in Salesforce: read whole, with the new columns."
+        return "A field is left out from now on: read whole, without its column."
     if cursor is None:
         return "It has no SystemModstamp, LastModifiedDate or CreatedDate: read whole."
     if mark is None:

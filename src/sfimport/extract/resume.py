@@ -91,6 +91,8 @@ def planned_from_json(data: Mapping[str, Any]) -> PlannedDataset:
         ReportColumn(**column) for column in values.get("report_columns") or ()
     )
     values["since"] = datetime.fromisoformat(values["since"]) if values.get("since") else None
+    values["backfill"] = tuple(values.get("backfill") or ())
+    values["formulas"] = tuple(values.get("formulas") or ())
     values["error"] = ErrorInfo.from_json(values.get("error"))
     return PlannedDataset(**values)
 

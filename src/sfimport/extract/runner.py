@@ -44,6 +44,7 @@ from sfimport.errors import (
 from sfimport.extract.conceal import Concealer, concealment_shapes, person_row_gates
 from sfimport.extract.cursor import count_soql, start_of
 from sfimport.extract.events import EventLog
+from sfimport.extract.formulas import run_column_pass
 from sfimport.extract.objects import RestartRead, Tally, object_batches
 from sfimport.extract.outcomes import outcome_of
 from sfimport.extract.plan import ImportPlan, PlannedDataset
@@ -418,6 +419,19 @@ class Runner:
             run_id=run_id,
             changed_at=_aware(self._ledger.get(run_id).started_at),
         )
+        if planned.mode == "incremental" and (planned.backfill or planned.formulas):
+            progress("publishing", "Reading the formula and new columns of every row.")
+            run_column_pass(
+                client,
+                planned,
+                mydata=self._mydata,
+                concealer=self._concealer,
+                publication=publication,
+                run_id=run_id,
+                upper=checkpoint.upper_bound,
+                tally=tally,
+                sleep=self._sleep,
+            )
         staged = stager.staged()
         if planned.mode == "incremental":
             counts = self._mydata.merge(

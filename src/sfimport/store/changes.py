@@ -44,6 +44,8 @@ class ChangeKind(StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     REMOVED = "removed"
+    #: A field that appeared in Salesforce became a column (``column_name``), backfilled.
+    COLUMN_ADDED = "column_added"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,34 @@ def collect_replace(con: duckdb.DuckDBPyConnection, *, old: str, new: str, key: 
         removed=f"SELECT o.{k} FROM {old} o ANTI JOIN {new} n USING ({k})",
     )
     return True
+
+
+def collect_columns(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    new: str,
+    columns: Sequence[str],
+    added: Sequence[str] = (),
+    key: str = "Id",
+) -> None:
+    """Collect what updating ``columns`` of ``table`` from ``new`` (Id plus those columns)
+    changes; ``added`` columns are new to the table: logged once as a schema change, not as
+    a change of every row."""
+    k = quote(key)
+    _collect(
+        con,
+        old=f"(SELECT {', '.join([k, *(quote(c) for c in columns)])} FROM {table})",
+        new=new,
+        key=key,
+        added="SELECT NULL::VARCHAR WHERE false",
+        removed="SELECT NULL::VARCHAR WHERE false",
+    )
+    for column in added:
+        con.execute(
+            f"INSERT INTO {COLLECTED} VALUES ('', 'column_added', $column, NULL, NULL)",
+            {"column": column},
+        )
 
 
 def _collect(

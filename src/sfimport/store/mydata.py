@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, overload
@@ -411,6 +411,64 @@ class MyData:
             except duckdb.Error as error:
                 raise UsageError(f"The query failed: {error}") from None
             return [(str(n), str(t)) for n, t in zip(relation.columns, relation.types, strict=True)]
+
+    def update_columns(
+        self,
+        staged: StagedData,
+        publication: Publication,
+        *,
+        columns: Sequence[str],
+        added: Sequence[str] = (),
+        formulas_read: bool = False,
+        key: str = "Id",
+    ) -> int:
+        """Set ``columns`` of the data set's rows from staged rows of Id plus those columns (a
+        column pass: formulas re-read, new fields backfilled), logging what changed, in one
+        transaction; ``added`` columns are created first. Returns the rows updated."""
+        folder = validate_name(publication.folder, "folder")
+        name = validate_name(publication.name, "data set")
+        with self._write() as con, _transaction(con):
+            existing = _find(con, folder, name)
+            if existing is None:
+                raise NotFound(f"There is no data set {name} in folder {folder}.")
+            table = existing.table
+            k = quote(key)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _columns AS SELECT * EXCLUDE (filename) FROM "
+                f"read_parquet($files, filename = true) QUALIFY row_number() OVER "
+                f"(PARTITION BY {k} ORDER BY filename DESC) = 1",
+                {"files": [str(f) for f in staged.files]},
+            )
+            present = {str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+            for column_name, column_type, *_ in con.execute("DESCRIBE _columns").fetchall():
+                if column_name not in present:
+                    con.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {quote(column_name)} {column_type}"
+                    )
+            kept = [c for c in columns if c not in added]
+            changes.collect_columns(con, table=table, new="_columns", columns=kept, added=added)
+            assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
+            ((updated,),) = con.execute(
+                f"SELECT count(*) FROM _columns s SEMI JOIN {table} t ON s.{k} = t.{k}"
+            ).fetchall()
+            if assignments:
+                con.execute(
+                    f"UPDATE {table} AS t SET {assignments} FROM _columns AS s WHERE t.{k} = s.{k}"
+                )
+            dataset = self._record(con, publication, staged.schema, existing, table=table)
+            # Formula values change at this run, not at the row's SystemModstamp.
+            self._track(
+                con, dataset, replace(publication, cursor_field=None), new_rows=table, key=key
+            )
+            con.execute("DROP TABLE _columns")
+            if formulas_read:
+                options = history.read_options(con, dataset.id)
+                moment = publication.changed_at or dataset.last_import
+                history.write_options(
+                    con, dataset.id, replace(options, formulas_refreshed_at=moment)
+                )
+        staged.discard()
+        return int(updated)
 
     def delete_dataset(self, folder: str, name: str) -> None:
         with self._write() as con, _transaction(con):

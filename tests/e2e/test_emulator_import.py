@@ -14,6 +14,7 @@ import pytest
 
 from sfimport.app.workspace import Workspace
 from sfimport.emulator.demo import build_demo_org
+from sfimport.emulator.formulas import with_cross_record_values
 from sfimport.emulator.jackson import java_double
 from sfimport.emulator.org import Org
 from sfimport.extract.spec import ImportSpec, ObjectChoice
@@ -25,7 +26,9 @@ def org() -> Org:
 
 
 def _truth(org: Org, name: str) -> dict[str, dict[str, Any]]:
-    table: pa.Table = org.tables[name]
+    spec = org.objects[name.lower()]
+    # Cross-object formulas and roll-ups as the org computes them when queried.
+    table: pa.Table = with_cross_record_values(spec, org.tables[name], org.tables, org.objects)
     # query (not queryAll) leaves out soft-deleted rows, as Salesforce does.
     return {row["Id"]: row for row in table.to_pylist() if not row.get("IsDeleted")}
 

@@ -61,7 +61,10 @@ def test_a_cross_object_formula_is_stale_without_a_formula_pass_and_exact_with_o
         assert workspace.refresh(["Sales.Opportunity"]).status == "complete"
         mine = my_rows(workspace, OPPORTUNITIES)[opportunity["Id"]]
         assert mine["Account_Industry__c"] == opportunity["Account_Industry__c"] != "Banking"
-        assert workspace.get_dataset("Sales.Opportunity").formulas_refreshed_at is None
+        # The import read every formula; nothing has re-read them since.
+        imported = workspace.get_dataset("Sales.Opportunity").formulas_refreshed_at
+        assert imported is not None
+        assert workspace.get_dataset("Sales.Opportunity").formulas_refreshed_at == imported
 
         # Fixed: the default schedule re-reads formulas at every refresh of a small data set.
         workspace.set_formula_schedule("Sales.Opportunity", "default")
@@ -76,6 +79,7 @@ def test_a_cross_object_formula_is_stale_without_a_formula_pass_and_exact_with_o
             assert mine["Account_Industry__c"] == "Banking"
         info = workspace.get_dataset("Sales.Opportunity")
         assert info.formulas_refreshed_at is not None  # the page and datasets --json say so
+        assert info.formulas_refreshed_at > imported
         (run, *_) = workspace.changes("Sales.Opportunity")
         logged = {
             r.record_id: {c.column: c.new for c in r.columns}

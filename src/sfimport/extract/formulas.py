@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sfimport.extract import budget
 from sfimport.extract.conceal import Concealer, concealment_shapes
+from sfimport.extract.cost import cheaper_method
 from sfimport.extract.objects import PageCallback, Tally, object_batches
 from sfimport.extract.plan import PlannedDataset
 from sfimport.extract.schema import FieldSpec, arrow_schema
@@ -54,9 +55,9 @@ def formulas_due(
 
 
 def pass_method(rows: int) -> str:
-    """REST or Bulk for a column pass over ``rows`` records: REST pages below the threshold
-    (no job to create and poll), Bulk above (it falls back to REST when Bulk refuses)."""
-    return "rest" if rows < budget.REST_THRESHOLD_ROWS else "bulk"
+    """REST or Bulk for a column pass over ``rows`` records, whichever is expected to be
+    cheaper (Bulk falls back to REST when it refuses the object)."""
+    return cheaper_method(rows)
 
 
 def pass_calls(method: str, rows: int) -> int:

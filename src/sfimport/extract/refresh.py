@@ -24,11 +24,18 @@ from sfimport.extract.conceal import (
     person_account_rows,
     read_classifications,
 )
+from sfimport.extract.cost import cheaper_method
 from sfimport.extract.cursor import CONSISTENCY_LAG, count_soql, start_of
 from sfimport.extract.formulas import formula_fields, formulas_due, pass_calls, pass_method
 from sfimport.extract.outcomes import FIELD_ERROR_ACTIONS
-from sfimport.extract.plan import PlannedDataset, choose_method, plan_object, wide_note
-from sfimport.extract.schema import FieldSpec, select_fields
+from sfimport.extract.plan import (
+    PlannedDataset,
+    choose_method,
+    plan_object,
+    too_wide_for_rest,
+    wide_note,
+)
+from sfimport.extract.schema import FieldSelection, FieldSpec, select_fields
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.store.mydata import Dataset
 from sfimport.store.runs import ErrorInfo
@@ -116,7 +123,7 @@ def plan_object_refresh(
     if start is not None:
         since = max(since, start)
     expected = client.rest.count(count_soql(dataset.source, cursor, since), include_deleted=True)
-    method = choose_method(selection, expected, bulk_ok=True, sobject=dataset.source)
+    method = _refresh_method(selection, expected, dataset.source)
     formulas: tuple[str, ...] = ()
     now = choice.now or datetime.now(UTC)
     if formulas_due(choice.formulas_every, dataset.row_count, choice.formulas_refreshed_at, now):
@@ -156,6 +163,15 @@ def plan_object_refresh(
         column_pass_method=pass_how,
         column_pass_rows=pass_rows,
     )
+
+
+def _refresh_method(selection: FieldSelection, expected: int | None, sobject: str) -> str:
+    """REST or Bulk for the changes, whichever is expected to be cheaper for that many rows
+    (a refresh reads few); Bulk when REST cannot carry the fields, REST when Bulk refuses."""
+    method = choose_method(selection, expected, bulk_ok=True, sobject=sobject)
+    if method == "bulk" and not too_wide_for_rest(sobject, selection):
+        return cheaper_method(expected)
+    return method
 
 
 def _backfill_note(fields: tuple[str, ...]) -> str:

@@ -11,7 +11,7 @@ collected, so "as of" queries never see a half-applied refresh.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import duckdb
@@ -77,6 +77,12 @@ def write_options(con: duckdb.DuckDBPyConnection, dataset_id: str, options: Data
             "at": options.formulas_refreshed_at,
         },
     )
+
+
+def formulas_read(con: duckdb.DuckDBPyConnection, dataset_id: str, moment: datetime) -> None:
+    """Record that the data set's formula columns were read whole at ``moment``."""
+    options = read_options(con, dataset_id)
+    write_options(con, dataset_id, replace(options, formulas_refreshed_at=moment))
 
 
 def start(

@@ -324,6 +324,9 @@ class MyData:
             dataset = self._record(con, publication, staged.schema, existing)
             if tracked:
                 self._track(con, dataset, publication, new_rows=dataset.table)
+            if dataset.kind == "object":
+                # A whole read reads every formula too: "daily" counts from here.
+                history.formulas_read(con, dataset.id, publication.changed_at or self._now())
         staged.discard()
         self._emit(dataset, publication)
         return dataset
@@ -462,11 +465,7 @@ class MyData:
             )
             con.execute("DROP TABLE _columns")
             if formulas_read:
-                options = history.read_options(con, dataset.id)
-                moment = publication.changed_at or dataset.last_import
-                history.write_options(
-                    con, dataset.id, replace(options, formulas_refreshed_at=moment)
-                )
+                history.formulas_read(con, dataset.id, publication.changed_at or self._now())
         staged.discard()
         return int(updated)
 

@@ -1,9 +1,9 @@
 """A Salesforce-compatible org for demos and tests: OAuth, REST, describe, SOQL (child
 subqueries, semi-joins, INCLUDES/EXCLUDES, FORMAT()), composite reads, SOSL search, limits,
-Bulk API 2.0 and Bulk API 1.0 query jobs, Salesforce Files (ContentDocument, ContentVersion,
-ContentDocumentLink) and blob URLs (Attachment.Body, ContentVersion.VersionData), the Reports
-API, fault injection, and Setup pages (`/`: revoke, block, permissions, field-level security,
-API usage; see `setup_ui`).
+Bulk API 2.0 (resultPages too) and 1.0 query jobs, Salesforce Files (ContentDocument,
+ContentVersion, ContentDocumentLink) and blob URLs (Attachment.Body,
+ContentVersion.VersionData), the Reports API, fault injection, and Setup pages (`/`: revoke,
+block, permissions, field-level security, API usage; see `setup_ui`).
 
 Build an org with `build_demo_org(seed, scale={"Account": 1_000_000})`, wrap it with
 `create_emulator` (an ASGI app) and serve it with `serve_in_thread` (tests) or `server.run`

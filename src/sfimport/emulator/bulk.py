@@ -73,6 +73,9 @@ BULK_UNSUPPORTED_OBJECTS = frozenset(
     }
 )
 TERMINAL = frozenset({"JobComplete", "Failed", "Aborted"})
+#: resultPages exists from API version 58.0 on and hands out at most five result URLs at once.
+RESULT_PAGES_SINCE = 58.0
+PARALLEL_RESULT_PAGES = 5
 FAILED_MESSAGE = (
     "Unexpected exception encountered in query processing. Please contact support with the "
     "following id: 326566388-63578 (-436445966)"
@@ -286,6 +289,54 @@ class BulkJobs:
         # Sforce-Locator is the string "null" on the last page.
         next_locator = encode_locator(end) if end < len(job.indices) else "null"
         return ResultPage(body, len(page), next_locator)
+
+    def result_pages(
+        self, user: User, job_id: str, version: str, locator: str | None
+    ) -> dict[str, Any]:
+        """GET .../resultPages (v58.0+): up to five result URLs to read in parallel.
+
+        Shape from Salesforce's reference ("Get Parallel Results for a Query Job"):
+        `{"resultPages": [{"resultUrl": ".../results?locator=..."}], "nextRecordsUrl", "done"}`;
+        each URL reads one page of the default size, `nextRecordsUrl` (null when done) the next
+        five."""
+        if float(version) < RESULT_PAGES_SINCE:
+            raise not_found()
+        job = self._job(user, job_id)
+        if version != job.api_version:
+            raise SalesforceApiError(
+                409,
+                "API_ERROR",
+                f"The API version {version} of the request does not match the job's API "
+                f"version {job.api_version}",
+            )
+        state = self.state(job)
+        if state != "JobComplete":
+            raise _bad_request(
+                f"Job is not in a valid state to get results. Current state: {state}",
+                "INVALIDJOBSTATE",
+            )
+        offset = 0
+        if locator:
+            decoded = decode_locator(locator)
+            if decoded is None or decoded > len(job.indices) or job.locators_expired:
+                raise _bad_request("invalid query locator", "INVALID_QUERY_LOCATOR")
+            offset = decoded
+        rows = self.settings.default_page_rows
+        root = f"/services/data/v{version}/jobs/query/{job.id}"
+        starts = list(range(offset, len(job.indices), rows))[:PARALLEL_RESULT_PAGES]
+        if not starts:
+            starts = [offset]  # an empty result still has its one (empty) page
+        following = starts[-1] + rows
+        done = following >= len(job.indices)
+        return {
+            "resultPages": [
+                {"resultUrl": f"{root}/results?locator={encode_locator(start)}"} for start in starts
+            ],
+            "nextRecordsUrl": None
+            if done
+            else f"{root}/resultPages?locator={encode_locator(following)}",
+            "done": done,
+        }
 
     # --- internals -------------------------------------------------------------------------
 

@@ -80,8 +80,18 @@ def bulk_routes(org: Org, jobs: BulkJobs) -> list[BaseRoute]:
 
         return await api_call(org, request, work)
 
+    async def result_pages(request: Request) -> Response:
+        job_id = str(request.path_params["job_id"])
+        locator = request.query_params.get("locator")
+
+        async def work(user: User, version: str) -> Response:
+            return json_response(jobs.result_pages(user, job_id, version, locator))
+
+        return await api_call(org, request, work)
+
     return [
         Route(ROOT, collection, methods=["GET", "POST"]),
         Route(ROOT + "/{job_id}", one, methods=["GET", "PATCH", "DELETE"]),
         Route(ROOT + "/{job_id}/results", results, methods=["GET"]),
+        Route(ROOT + "/{job_id}/resultPages", result_pages, methods=["GET"]),
     ]

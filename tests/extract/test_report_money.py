@@ -100,3 +100,66 @@ def test_report_percentages_are_exact_decimals_and_the_schema_says_why_scale_8()
     assert table.column("Probability (%)").to_pylist() == [Decimal(p) for p in PERCENTS]
     note = field_note(schema.field("Amount"))
     assert note is not None and "DECIMAL(38,8)" in note and "no decimal places" in note
+
+
+def test_a_multi_currency_reports_amounts_keep_their_currency_and_converted_amounts() -> None:
+    # A multi-currency org: the report has a display currency, each amount its own currency,
+    # and Salesforce's converted amounts (in the corporate currency) come as a column of their own.
+    metadata = {
+        **METADATA,
+        "currency": "USD",
+        "detailColumns": ["NAME", "AMOUNT", "CONVERTED_AMOUNT"],
+    }
+    info = {
+        "NAME": INFO["NAME"],
+        "AMOUNT": INFO["AMOUNT"],
+        "CONVERTED_AMOUNT": {"label": "Amount (converted)", "dataType": "currency"},
+    }
+    deals = [("1000.10", "EUR", "1086.52"), ("150000", "JPY", "999.99"), ("7.05", "USD", "7.05")]
+    cells = [
+        {
+            "dataCells": [
+                {"label": f"Deal {i}", "value": f"Deal {i}"},
+                {"label": f"{code} {amount}", "value": {"amount": f"@{amount}@", "currency": code}},
+                {"label": f"USD {usd}", "value": {"amount": f"@{usd}@", "currency": "USD"}},
+            ]
+        }
+        for i, (amount, code, usd) in enumerate(deals)
+    ]
+    body = {
+        "attributes": {"id": "0LG000000000001AAA", "status": "Success", "type": "ReportInstance"},
+        "allData": True,
+        "factMap": {"T!T": {"aggregates": [{"label": "3", "value": 3}], "rows": cells}},
+        "groupingsDown": {"groupings": []},
+        "groupingsAcross": {"groupings": []},
+        "reportMetadata": metadata,
+        "reportExtendedMetadata": {"detailColumnInfo": info},
+    }
+    text = re.sub(r'"@([-0-9.]+)@"', r"\1", json.dumps(body))
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "POST":
+            return httpx2.Response(200, json={"id": "0LG000000000001AAA", "status": "New"})
+        return httpx2.Response(200, content=text, headers={"Content-Type": "application/json"})
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    client = SalesforceClient(INSTANCE, BearerAuth(), http=http, retry=RetryPolicy(attempts=1))
+    describe: Any = {
+        "reportMetadata": metadata,
+        "reportExtendedMetadata": {"detailColumnInfo": info},
+    }
+    reader = ReportReader(
+        client, METADATA["id"], describe, Tally(), lambda t: None, sleep=lambda s: None
+    )
+    table = pa.Table.from_batches(list(reader.batches()), schema=reader.schema)
+    assert table.column_names == [
+        "Name",
+        "Amount",
+        "Amount (converted)",
+        "Amount Currency",
+        "Amount (converted) Currency",
+    ]
+    assert table.column("Amount").to_pylist() == [Decimal(d[0]) for d in deals]
+    assert table.column("Amount Currency").to_pylist() == ["EUR", "JPY", "USD"]
+    assert table.column("Amount (converted)").to_pylist() == [Decimal(d[2]) for d in deals]
+    assert table.column("Amount (converted) Currency").to_pylist() == ["USD"] * 3

@@ -61,6 +61,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "datetime": pa.timestamp("ms", tz="UTC"),
     "boolean": pa.bool_(),
 }
+#: The data type of a column sfimport adds beside each amount of a multi-currency org's report:
+#: the amount's ISO currency code (``{"amount": 12.5, "currency": "EUR"}``).
+CURRENCY_CODE_TYPE = "currencyIsoCode"
 #: Columns a report is sliced on by ranges, best first.
 _RANGE_TYPES = ("date", "datetime", "int", "double", "currency", "percent")
 #: Columns a report is sliced on by value when no range column splits it (long text cannot be
@@ -115,6 +118,16 @@ def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
         if count > 1:
             label = f"{label} ({count})"
         columns.append(ReportColumn(name, label, column.get("dataType") or "string"))
+    if not joined and metadata.get("currency"):
+        # A multi-currency org (the report has a display currency): each amount carries its own
+        # currency, kept beside it, so that amounts in EUR and in USD are never summed blind.
+        for column in [c for c in columns if c.data_type == "currency"]:
+            label = f"{column.label} Currency"
+            count = seen.get(label.lower(), 0) + 1
+            seen[label.lower()] = count
+            if count > 1:
+                label = f"{label} ({count})"
+            columns.append(ReportColumn(column.name, label, CURRENCY_CODE_TYPE))
     return tuple(columns)
 
 
@@ -231,6 +244,14 @@ class ReportReader:
         self._report_id = report_id
         self._metadata = describe["reportMetadata"]
         self._columns = report_columns(describe)
+        #: Column index of an amount's currency -> the index of the amount's cell.
+        self._amount_cell = {
+            index: next(
+                i for i, c in enumerate(self._columns) if c.name == column.name and i != index
+            )
+            for index, column in enumerate(self._columns)
+            if column.data_type == CURRENCY_CODE_TYPE
+        }
         self.schema = report_schema(self._columns)
         self._tally = tally
         self._on_page = on_page
@@ -518,9 +539,11 @@ class ReportReader:
     def _batch(self, rows: Sequence[Any]) -> pa.RecordBatch:
         arrays = []
         for index, (column, field) in enumerate(zip(self._columns, self.schema, strict=True)):
+            # An amount's currency column reads the currency of its amount's cell.
+            cell = self._amount_cell.get(index, index)
             values = [
-                _cell_value(row["dataCells"][index], column.data_type)
-                if index < len(row["dataCells"])
+                _cell_value(row["dataCells"][cell], column.data_type)
+                if cell < len(row["dataCells"])
                 else None
                 for row in rows
             ]
@@ -619,6 +642,9 @@ def _cell_value(cell: DataCell, data_type: str) -> Any:
     value = cell.get("value")
     if value is None or value == "":
         return None
+    if data_type == CURRENCY_CODE_TYPE:
+        code = value.get("currency") if isinstance(value, dict) else None
+        return code if isinstance(code, str) and code else None
     if data_type == "currency":
         amount = value.get("amount") if isinstance(value, dict) else value
         return None if amount is None or amount == "" else _exact(amount)

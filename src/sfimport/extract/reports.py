@@ -121,13 +121,13 @@ def report_columns(describe: ReportDescribe) -> tuple[ReportColumn, ...]:
     if not joined and metadata.get("currency"):
         # A multi-currency org (the report has a display currency): each amount carries its own
         # currency, kept beside it, so that amounts in EUR and in USD are never summed blind.
-        for column in [c for c in columns if c.data_type == "currency"]:
-            label = f"{column.label} Currency"
+        for amount in [c for c in columns if c.data_type == "currency"]:
+            label = f"{amount.label} Currency"
             count = seen.get(label.lower(), 0) + 1
             seen[label.lower()] = count
             if count > 1:
                 label = f"{label} ({count})"
-            columns.append(ReportColumn(column.name, label, CURRENCY_CODE_TYPE))
+            columns.append(ReportColumn(amount.name, label, CURRENCY_CODE_TYPE))
     return tuple(columns)
 
 

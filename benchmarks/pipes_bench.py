@@ -3,7 +3,7 @@ that reads it takes to rebuild, beside the refresh itself. Figures, not a pass o
 
 The emulator serves the org from a process of its own (see ``emulated_org``); the product runs
 in this process through its front door (Workspace). Each round changes 1% of the rows in the
-org and refreshes: first with no pipes (the refresh alone), then with the chain
+org and refreshes, alternately with no pipes (the refresh alone) and with the chain
 ``Bench.Account`` -> ``Pipes.Accounts by industry`` (steps) -> ``Pipes.Industry share`` (SQL)
 -> ``Pipes.Top industries`` (SQL), which the refresh's publish rebuilds in order. The chain's
 time is taken from the pipes' own run records (first start to last finish).
@@ -117,21 +117,22 @@ def measure(base_url: str, tokens: dict[str, Any], home: Path, repeat: int) -> d
         import_seconds = time.perf_counter() - started
         rows = workspace.get_dataset(f"{FOLDER}.{SOURCE}").row_count
 
-        alone = []
+        # Rounds alternate without and with the chain, so that drift (a busy machine, a
+        # growing table) hits both alike.
+        alone, with_chain, chain, refresh_part = [], [], [], []
         for _ in range(repeat):
             _change(workspace, base_url, CHANGED_SHARE)
             alone.append(_refresh(workspace)[0])
-
-        for text in CHAIN:
-            workspace.create_pipe(text)
-        with_chain, chain, refresh_part = [], [], []
-        for _ in range(repeat):
+            for text in CHAIN:
+                workspace.create_pipe(text)
             changed = _change(workspace, base_url, CHANGED_SHARE)
             seconds, run_id = _refresh(workspace)
             rebuilt = _chain_seconds(workspace, run_id)
             with_chain.append(seconds)
             chain.append(rebuilt)
             refresh_part.append(seconds - rebuilt)
+            for text in reversed(CHAIN):
+                workspace.delete_pipe("Pipes." + text.split('"')[1])
     return {
         "rows": rows,
         "changed_rows": changed,

@@ -92,3 +92,38 @@ def test_a_refresh_rebuilds_both_pipes_in_order(
     # Newest first: the total after the pipe it reads, each exactly once, both complete.
     assert [r.pipe for r in rebuilt] == ["Pipes.Contact total", "Pipes.Contacts by account"]
     assert [r.status.value for r in rebuilt] == ["complete", "complete"]
+
+
+SPEC = """\
+connection = "demo"
+folder = "CRM"
+
+[[objects]]
+name = "Account"
+
+[[objects]]
+name = "Contact"
+
+[[pipes]]
+name = "Contacts per industry"
+folder = "Pipes"
+source = "CRM.Contact"
+steps = [
+  { join = "CRM.Account", on = ["AccountId", "Id"], how = "left", columns = ["Industry"] },
+  { group = ["Industry"], aggregates = [{ function = "count", as = "Contacts" }] },
+]
+"""
+
+
+def test_pipes_declared_in_the_import_spec_are_made_when_the_import_publishes(
+    live: LiveOrg, tmp_path: Path
+) -> None:
+    spec = ImportSpec.from_toml(SPEC)
+    assert ImportSpec.from_toml(spec.to_toml()) == spec
+    with live.workspace() as workspace:
+        live.connect(workspace)
+        assert workspace.run_import(workspace.build_plan(spec)).status == "complete"
+        (pipe,) = workspace.list_pipes()
+        assert pipe.qualified == "Pipes.Contacts per industry"
+        total = workspace.query('SELECT sum(Contacts) FROM Pipes."Contacts per industry"')
+        assert int(total.rows[0][0]) == len(live.live_rows("Contact"))

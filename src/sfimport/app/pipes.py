@@ -12,6 +12,7 @@ from sfimport.app.pipe_samples import install_samples
 from sfimport.app.pipe_values import Lineage, PipeColumn, PipeDetail, PipeInfo, PipePreview
 from sfimport.errors import NotFound, PipeFailed, PipeInvalid, SfimportError, UsageError
 from sfimport.extract.schedule import next_run
+from sfimport.extract.spec import ImportSpec
 from sfimport.pipes import graph
 from sfimport.pipes.analysis import check_read_only, column_lineage
 from sfimport.pipes.definition import PipeDefinition
@@ -48,9 +49,34 @@ class PipesService(Core):
         self._samples = True
         return self._install_samples()
 
+    def _apply_spec_pipes(self, run_id: str) -> None:
+        """Make or update the pipes the run's import spec declares ([[pipes]]) once what they
+        read is in My Data; one that cannot be made yet waits for a later publish."""
+        try:
+            text = self._ledger.spec_toml(run_id)
+        except NotFound:
+            return
+        if "[[pipes]]" not in text:
+            return
+        with self._pipe_lock:  # the run's data sets publish from several threads at once
+            for definition_text in ImportSpec.from_toml(text).pipes:
+                self._apply_spec_pipe(definition_text)
+
+    def _apply_spec_pipe(self, definition_text: str) -> None:
+        definition = PipeDefinition.from_toml(definition_text)
+        current = self._pipes.find(definition.qualified)
+        try:
+            if current is None:
+                self.create_pipe(definition_text)
+            elif current.definition != definition.to_toml():
+                self.edit_pipe(definition.qualified, definition_text)
+        except PipeInvalid as invalid:
+            logger.info("Pipe %s of the import spec waits: %s", definition.qualified, invalid)
+
     def _install_samples(self) -> list[str]:
-        existing = {p.key for p in self._pipes.all()}
-        return install_samples(self._mydata.list_datasets(), existing, self.create_pipe)
+        with self._pipe_lock:
+            existing = {p.key for p in self._pipes.all()}
+            return install_samples(self._mydata.list_datasets(), existing, self.create_pipe)
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -69,12 +95,13 @@ class PipesService(Core):
     def create_pipe(self, text: str) -> PipeRun:
         """Save a new pipe (version 1) and build its output; PipeInvalid if it cannot be."""
         definition = PipeDefinition.from_toml(text)
-        if self._pipes.find(definition.qualified) is not None:
-            raise PipeInvalid(
-                f"There is a pipe {definition.qualified} already.",
-                remedy=f"Change it with 'sfimport pipe edit {definition.qualified} FILE'.",
-            )
-        return self._save(definition)
+        with self._pipe_lock:
+            if self._pipes.find(definition.qualified) is not None:
+                raise PipeInvalid(
+                    f"There is a pipe {definition.qualified} already.",
+                    remedy=f"Change it with 'sfimport pipe edit {definition.qualified} FILE'.",
+                )
+            return self._save(definition)
 
     def edit_pipe(self, name: str, text: str) -> PipeRun:
         """Save a new version of a pipe and rebuild it (and what reads it)."""
@@ -185,6 +212,8 @@ class PipesService(Core):
         try:
             if self._samples:
                 self._install_samples()
+            if event.run_id:
+                self._apply_spec_pipes(event.run_id)
             self._rebuild_downstream(
                 [f"{event.folder}.{event.name}"], trigger="publish", cause=cause
             )

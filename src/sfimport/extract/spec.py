@@ -15,8 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from sfimport.errors import UsageError
+from sfimport.pipes.definition import PipeDefinition, toml_value
 
-_TOP_LEVEL_KEYS = {"connection", "folder", "start_date", "objects", "reports", "conceal", "budget"}
+_TOP_LEVEL_KEYS = {
+    "connection",
+    "folder",
+    "start_date",
+    "objects",
+    "reports",
+    "conceal",
+    "budget",
+    "pipes",
+}
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -40,6 +50,9 @@ class ImportSpec:
     #: data set name -> columns to conceal; None means the default personal-data columns.
     conceal: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
     budget_percent: float | None = None
+    #: Pipes to make (or update) once the import publishes what they read, each as its own
+    #: definition file's text (see :mod:`sfimport.pipes.definition`).
+    pipes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.connection.strip():
@@ -106,6 +119,10 @@ class ImportSpec:
         conceal: dict[str, tuple[str, ...] | None] = {}
         for name, columns in conceal_raw.items():
             conceal[str(name)] = _conceal_columns(columns, f"{where}: conceal.{name}")
+        pipes = tuple(
+            _pipe_text(item, f"{where}: pipes[{i}]")
+            for i, item in enumerate(_list(data, "pipes", where))
+        )
         budget = data.get("budget")
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float)):
             raise UsageError(f"{where}: budget must be a number (percent of the daily allowance).")
@@ -118,6 +135,7 @@ class ImportSpec:
                 reports=reports,
                 conceal=conceal,
                 budget_percent=None if budget is None else float(budget),
+                pipes=pipes,
             )
         except UsageError as exc:
             raise UsageError(f"{where}: {exc.message}") from exc
@@ -144,6 +162,10 @@ class ImportSpec:
                     else "[" + ", ".join(_quote(c) for c in columns) + "]"
                 )
                 lines.append(f"{_quote(name)} = {value}")
+        for text in self.pipes:
+            lines += ["", "[[pipes]]"]
+            for key, value in PipeDefinition.from_toml(text).to_mapping().items():
+                lines.append(f"{key} = {toml_value(value)}")
         return "\n".join(lines) + "\n"
 
 
@@ -238,3 +260,13 @@ def _conceal_columns(value: object, where: str) -> tuple[str, ...] | None:
 def _quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def _pipe_text(item: Any, where: str) -> str:
+    """A pipe declared in the spec, checked like a pipe file and kept as one."""
+    if not isinstance(item, Mapping):
+        raise UsageError(f"{where} must be a table ([[pipes]]).")
+    try:
+        return PipeDefinition.from_mapping(item).to_toml()
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc.message}", remedy=exc.remedy) from exc

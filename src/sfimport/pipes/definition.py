@@ -150,7 +150,7 @@ class PipeDefinition:
         for step in self.steps:
             lines += ["", "[[steps]]"]
             for key, value in _step_mapping(step).items():
-                lines.append(f"{key} = {_toml_value(value)}")
+                lines.append(f"{key} = {toml_value(value)}")
         return "\n".join(lines) + "\n"
 
 
@@ -300,15 +300,15 @@ def _key(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _quote(text)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, str):
         return _quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Sequence):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        items = ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        items = ", ".join(f"{_key(k)} = {toml_value(v)}" for k, v in value.items())
         return "{ " + items + " }"
     return repr(value)
 

@@ -12,9 +12,10 @@ from uuid import uuid4
 
 from sqlalchemy import Integer, String, Text, delete, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sfimport.errors import NotFound
+from sfimport.errors import NotFound, PipeInvalid
 from sfimport.store.metadata import Base, UtcDateTime
 
 
@@ -167,6 +168,23 @@ class PipeBook:
     ) -> StoredPipe:
         """Create the pipe, or add a version to it: the new definition becomes current."""
         key = f"{folder}.{name}".lower()
+        try:
+            return self._save(key, folder, name, definition, sources, every, next_run_at, now)
+        except IntegrityError as error:
+            # Another process made the same pipe at the same moment.
+            raise PipeInvalid(f"There is a pipe {folder}.{name} already.") from error
+
+    def _save(
+        self,
+        key: str,
+        folder: str,
+        name: str,
+        definition: str,
+        sources: Sequence[str],
+        every: str,
+        next_run_at: datetime | None,
+        now: datetime,
+    ) -> StoredPipe:
         with Session(self._engine) as session, session.begin():
             row = session.scalars(select(PipeRow).where(PipeRow.key == key)).first()
             if row is None:

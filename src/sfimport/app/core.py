@@ -43,7 +43,7 @@ from sfimport.extract.plan import (
 )
 from sfimport.extract.runner import LIMIT_RETRY, Runner
 from sfimport.jobs.lease import holding
-from sfimport.jobs.sql import SqlJobQueue
+from sfimport.jobs.queues import close_queue, open_queue
 from sfimport.jobs.worker import BEATS_PER_LEASE
 from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
@@ -100,7 +100,7 @@ class Core:
             lease_seconds=settings.lease_seconds,
         )
         #: The job queue (the embedded default: a table of the metadata database).
-        self._queue = SqlJobQueue(self._ledger.engine, lease_seconds=settings.lease_seconds)
+        self._queue = open_queue(self._ledger.engine, lease_seconds=settings.lease_seconds)
         #: This process as the holder of the leases of the runs it executes.
         self._owner = str(this_process())
         #: Set when a run's lease was lost (another process took it over): it stops at once.
@@ -160,6 +160,7 @@ class Core:
         self._connections.close()
         self._http.close()
         # Pooled database connections end with the workspace (a PostgreSQL server counts them).
+        close_queue(self._queue)
         self._ledger.engine.dispose()
 
     def interrupt_for_shutdown(self) -> None:

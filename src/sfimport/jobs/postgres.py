@@ -86,9 +86,15 @@ class PostgresJobQueue:
         self._manager = self._app.job_manager
         self._workers: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._closed = False
         self._loop.run(self._connector.open_async())
 
     def close(self) -> None:
+        """Close the connections and the loop; once (a second call does nothing)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         self._loop.run(self._connector.close_async())
         self._loop.close()
 

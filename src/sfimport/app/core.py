@@ -99,7 +99,7 @@ class Core:
             notes=self.schema_notes,
             lease_seconds=settings.lease_seconds,
         )
-        #: The job queue (the embedded default: a table of the metadata database).
+        #: The job queue: a table of the metadata database, or procrastinate in team mode.
         self._queue = open_queue(self._ledger.engine, lease_seconds=settings.lease_seconds)
         #: This process as the holder of the leases of the runs it executes.
         self._owner = str(this_process())

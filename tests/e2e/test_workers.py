@@ -1,6 +1,7 @@
 """Workers as separate processes on one data folder: `sfimport import --queue` returns a run id
 and a `sfimport worker` runs it; a worker SIGKILLed in the middle of a page loses its lease and
-a second worker resumes the run from its last saved page, to an exact copy of the org."""
+a second worker resumes the run from its last saved page, to an exact copy of the org; SIGTERM
+hands a run back to the queue; the loop `serve` and `demo` host runs queued work too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import httpx2
 import pytest
 
 from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.web.scheduler import SchedulerLoop
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
 
 SFIMPORT = str(Path(sys.executable).with_name("sfimport"))
@@ -151,3 +154,56 @@ def test_a_worker_killed_mid_page_is_replaced_and_the_run_finishes_exactly(
     # (its last saved locator) to its end, so the org holds no open cursor.
     state = httpx2.get(f"{live.base_url}/__emulator__/state").json()
     assert state["open_cursors"] == 0, state
+
+
+def test_a_worker_stopped_with_sigterm_hands_its_run_back_to_be_resumed(live: LiveOrg) -> None:
+    run_id = queue_contacts(live)
+    version = live.settings().api_version
+    live.control(
+        "faults",
+        # Long enough for the SIGTERM to arrive while page two is on its way.
+        {"hang_rate": 1.0, "hang_seconds": 10, "path_prefix": f"/services/data/v{version}/query/"},
+    )
+    first = start_worker(live)
+    try:
+
+        def first_page_saved() -> bool:
+            run = run_of(live, run_id)
+            return run["status"] == "running" and run["datasets"][0]["pages"] >= 1
+
+        wait_for(first_page_saved, "the first worker should save a page, then wait for more")
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate(timeout=30)
+    assert first.returncode == 0, (out, err)
+    live.control("faults", {})
+
+    stopped = run_of(live, run_id)
+    assert stopped["status"] != "complete" and stopped["worker"] is None, (stopped, out, err)
+    assert stopped["resume_at"] is not None, "stopped resumably, due at once"
+    assert stopped["datasets"][0]["rows"] < CONTACTS
+
+    # Handed back, not held: the next worker takes it at once, without waiting out a lease.
+    answer = sfimport(live, "worker", "--once")
+    assert answer["runs"] == [{"id": run_id, "status": "complete"}]
+    with live.workspace() as workspace:
+        assert_exact_copy(live, workspace, "Contact", '"Sales"."Contact"')
+    state = httpx2.get(f"{live.base_url}/__emulator__/state").json()
+    assert state["open_cursors"] == 0, state
+
+
+def test_the_loop_serve_and_demo_host_runs_a_queued_import(live: LiveOrg) -> None:
+    with live.workspace() as web:
+        spec = ImportSpec(connection="demo", folder="Sales", objects=(ObjectChoice("Account"),))
+        run_id = web.queue_import(web.build_plan(spec))
+        assert web.get_run(run_id).status == "queued"
+        loop = SchedulerLoop(web, interval=0.05)
+        loop.start()
+        try:
+            wait_for(lambda: web.get_run(run_id).status == "complete", "the embedded worker")
+        finally:
+            loop.stop()
+        assert_exact_copy(live, web, "Account", '"Sales"."Account"')

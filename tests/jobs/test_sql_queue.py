@@ -1,18 +1,20 @@
-"""The job queue over the metadata database: atomic claims, renewed leases, lapsed leases
-taken over, and no job ever held by two workers at once (threads with their own engines race
-on one SQLite file, as processes would)."""
+"""The job queue over the metadata database (SQLite and PostgreSQL): atomic claims, renewed
+leases, lapsed leases taken over, and no job ever held by two workers at once (threads with
+their own engines race on one database, as processes would)."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from sfimport.jobs.port import JobKind, JobStatus
 from sfimport.jobs.sql import SqlJobQueue
+from sfimport.settings import metadata_database_url
 from sfimport.store.metadata import create_metadata_engine
 
 
@@ -27,13 +29,22 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
+#: Engines a test opened, closed after it (a PostgreSQL connection left open warns).
+OPENED: list[Engine] = []
+
+
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'metadata.sqlite'}"
+def url(database_url: str) -> Iterator[str]:
+    """SQLite (the embedded default) and PostgreSQL (team mode), through the same migrations."""
+    yield metadata_database_url(database_url)
+    while OPENED:
+        OPENED.pop().dispose()
 
 
 def queue_at(url: str, clock: Clock, lease: float = 30.0) -> SqlJobQueue:
-    return SqlJobQueue(create_metadata_engine(url), lease_seconds=lease, now=clock)
+    engine = create_metadata_engine(url)
+    OPENED.append(engine)
+    return SqlJobQueue(engine, lease_seconds=lease, now=clock)
 
 
 def test_a_queued_job_goes_to_one_worker_until_it_ends(url: str) -> None:

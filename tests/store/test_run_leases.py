@@ -6,12 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
+from sfimport.settings import metadata_database_url
 from sfimport.store.leases import Holder, this_process
 from sfimport.store.runs import EXECUTING, RunLedger, RunRow, RunStatus
 
@@ -29,14 +30,27 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def ledger_at(tmp_path: Path, lease: float = 30.0, clock: Clock | None = None) -> RunLedger:
-    url = f"sqlite:///{tmp_path / 'metadata.sqlite'}"
-    return RunLedger.at(
+#: Engines a test opened, closed after it (a PostgreSQL connection left open warns).
+OPENED: list[Engine] = []
+
+
+@pytest.fixture
+def url(database_url: str) -> Iterator[str]:
+    """SQLite (the embedded default) and PostgreSQL (team mode), through the same migrations."""
+    yield metadata_database_url(database_url)
+    while OPENED:
+        OPENED.pop().dispose()
+
+
+def ledger_at(url: str, lease: float = 30.0, clock: Clock | None = None) -> RunLedger:
+    ledger = RunLedger.at(
         url,
         lambda: datetime(2026, 1, 5, tzinfo=UTC),
         lease_seconds=lease,
         lease_clock=clock or Clock(),
     )
+    OPENED.append(ledger.engine)
+    return ledger
 
 
 def record_run(ledger: RunLedger, run_id: str = "r1") -> None:
@@ -63,9 +77,9 @@ def held_by(ledger: RunLedger, run_id: str, owner: str, until: datetime | None) 
 
 
 def test_a_new_run_is_held_by_this_process_and_runs_list_it_as_its_worker(
-    tmp_path: Path,
+    url: str,
 ) -> None:
-    ledger = ledger_at(tmp_path)
+    ledger = ledger_at(url)
     record_run(ledger)
     run = ledger.get("r1")
     assert run.worker == this_process()
@@ -75,8 +89,8 @@ def test_a_new_run_is_held_by_this_process_and_runs_list_it_as_its_worker(
     assert queued.status is RunStatus.QUEUED and queued.worker is None
 
 
-def test_a_run_under_a_live_lease_is_taken_by_nobody(tmp_path: Path) -> None:
-    ledger = ledger_at(tmp_path)
+def test_a_run_under_a_live_lease_is_taken_by_nobody(url: str) -> None:
+    ledger = ledger_at(url)
     record_run(ledger)
     held_by(ledger, "r1", "elsewhere:4242", datetime(2999, 1, 1, tzinfo=UTC))
     assert ledger.mark_abandoned() == []
@@ -84,15 +98,15 @@ def test_a_run_under_a_live_lease_is_taken_by_nobody(tmp_path: Path) -> None:
     assert ledger.get("r1").worker == Holder("elsewhere", 4242)
 
 
-def test_a_lapsed_lease_frees_the_run_for_exactly_one_of_many_claimers(tmp_path: Path) -> None:
-    ledger = ledger_at(tmp_path)
+def test_a_lapsed_lease_frees_the_run_for_exactly_one_of_many_claimers(url: str) -> None:
+    ledger = ledger_at(url)
     record_run(ledger)
     held_by(ledger, "r1", "elsewhere:4242", datetime(2000, 1, 1, tzinfo=UTC))
     won: list[str] = []
     barrier = threading.Barrier(8)
 
     def claim(name: str) -> None:
-        mine = ledger_at(tmp_path)  # its own engine, as another process would have
+        mine = ledger_at(url)  # its own engine, as another process would have
         barrier.wait()
         if mine.claim("r1", name):
             won.append(name)
@@ -108,10 +122,10 @@ def test_a_lapsed_lease_frees_the_run_for_exactly_one_of_many_claimers(tmp_path:
 
 
 def test_a_renewed_lease_outlives_its_first_term_and_lapses_once_renewals_stop(
-    tmp_path: Path,
+    url: str,
 ) -> None:
     clock = Clock()
-    ledger = ledger_at(tmp_path, lease=30, clock=clock)
+    ledger = ledger_at(url, lease=30, clock=clock)
     record_run(ledger)
     EXECUTING.discard("r1")  # as seen from another process
     for _ in range(5):
@@ -126,8 +140,8 @@ def test_a_renewed_lease_outlives_its_first_term_and_lapses_once_renewals_stop(
     assert run.resume_at is not None, "due for a resume at once"
 
 
-def test_a_released_lease_frees_the_run_at_once(tmp_path: Path) -> None:
-    ledger = ledger_at(tmp_path)
+def test_a_released_lease_frees_the_run_at_once(url: str) -> None:
+    ledger = ledger_at(url)
     record_run(ledger)
     EXECUTING.discard("r1")  # the thread that ran it is gone
     assert ledger.mark_abandoned() == []
@@ -139,9 +153,9 @@ def test_a_released_lease_frees_the_run_at_once(tmp_path: Path) -> None:
 
 
 def test_a_holder_known_dead_on_this_host_frees_its_run_before_the_lease_ends(
-    tmp_path: Path,
+    url: str,
 ) -> None:
-    ledger = ledger_at(tmp_path)
+    ledger = ledger_at(url)
     record_run(ledger)
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
@@ -155,8 +169,8 @@ def test_a_holder_known_dead_on_this_host_frees_its_run_before_the_lease_ends(
 
 
 @pytest.mark.parametrize("owner", ["other-host:1", "not a holder"])
-def test_a_holder_on_another_host_is_judged_by_its_lease_only(tmp_path: Path, owner: str) -> None:
-    ledger = ledger_at(tmp_path)
+def test_a_holder_on_another_host_is_judged_by_its_lease_only(url: str, owner: str) -> None:
+    ledger = ledger_at(url)
     record_run(ledger)
     held_by(ledger, "r1", owner, datetime(2999, 1, 1, tzinfo=UTC))
     assert ledger.mark_abandoned() == []

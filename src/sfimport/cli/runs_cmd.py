@@ -34,6 +34,7 @@ _STATUS_TEXT = {
     "waiting_for_limit": "Waiting for the org's daily API limit to reset",
     "interrupted": "Interrupted: it stopped after its last saved page",
     "running": "Still running",
+    "queued": "Queued: waiting for a worker ('sfimport worker')",
     "failed": "Failed",
 }
 

@@ -28,6 +28,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 STATUS_HINTS = {
     "active": "The connection works.",
     "needs_reauth": "Salesforce no longer accepts this connection: re-authorise it.",
+    "queued": "Waiting on the job queue for a worker to take it.",
     "running": "The run is in progress.",
     "pending": "Waiting for its turn in this run.",
     "complete": "Every row Salesforce returned is in My Data.",

@@ -18,6 +18,7 @@ import pytest
 
 from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Org, build_demo_org
 from sfimport.salesforce.client import DEFAULT_API_VERSION
+from tests.e2e.staged import staged_rows
 
 SFIMPORT = str(Path(sys.executable).with_name("sfimport"))
 ADMIN = "admin@sfimport-demo.example"
@@ -52,10 +53,6 @@ def _run(
     )
 
 
-def _staged_pages(home: Path) -> int:
-    return len(list((home / "staging").rglob("*.parquet")))
-
-
 def test_ctrl_c_stops_within_a_page_records_interrupted_and_resume_finishes(
     tmp_path: Path, base_url: str, org: Org
 ) -> None:
@@ -85,7 +82,7 @@ def test_ctrl_c_stops_within_a_page_records_interrupted_and_resume_finishes(
         )
         try:
             deadline = time.monotonic() + 120
-            while _staged_pages(home) < 1:
+            while staged_rows(home) < 1:
                 assert child.poll() is None, child.communicate()
                 assert time.monotonic() < deadline, "no page was staged"
                 time.sleep(0.05)

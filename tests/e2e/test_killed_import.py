@@ -14,6 +14,7 @@ from sfimport.app.workspace import Workspace
 from sfimport.extract.cursor import select_soql
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.settings import Settings
+from tests.e2e.staged import staged_rows, staged_text
 from tests.extract.fake_org import FakeOrg, client_for, make_records
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +44,12 @@ CHILD = textwrap.dedent(
 
     org.handler = slow
     workspace = Workspace(Settings(home=home), client_factory=client_for(org))
-    spec = ImportSpec(connection="acme", folder="Sales", objects=(ObjectChoice("Contact"),))
+    spec = ImportSpec(
+        connection="acme",
+        folder="Sales",
+        objects=(ObjectChoice("Contact"),),
+        conceal={"Contact": ("LastName", "Email")},
+    )
     workspace.run_import(workspace.build_plan(spec))
     """
 )
@@ -52,7 +58,12 @@ CHILD = textwrap.dedent(
 def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
     home = tmp_path / "home"
     workspace = Workspace(Settings(home=home), client_factory=client_for(FakeOrg(make_records(4))))
-    spec = ImportSpec(connection="acme", folder="Sales", objects=(ObjectChoice("Contact"),))
+    spec = ImportSpec(
+        connection="acme",
+        folder="Sales",
+        objects=(ObjectChoice("Contact"),),
+        conceal={"Contact": ("LastName", "Email")},
+    )
     workspace.run_import(workspace.build_plan(spec))
     before = workspace.query('SELECT * FROM "Sales"."Contact" ORDER BY "Id"').rows
     assert len(before) == 4
@@ -69,8 +80,7 @@ def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
             assert child.poll() is None, "the child import ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        staged = list((home / "staging").rglob("*.parquet"))
-        assert staged, "the child should have staged rows before the kill"
+        assert staged_rows(home), "the child should have staged rows before the kill"
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     finally:
@@ -85,7 +95,10 @@ def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
     interrupted = after.list_runs()[0]
     assert interrupted.status == "failed" and interrupted.error is not None
     assert interrupted.error.kind == "interrupted" and "resume" in interrupted.error.actions
-    assert list((home / "staging").rglob("*.parquet")), "recorded pages are kept for the resume"
+    assert staged_rows(home) > 0, "the recorded pages are kept for the resume"
+    # Concealment happens before any byte is staged: no name or email in the staged pages.
+    staged = staged_text(home)
+    assert staged and not [v for v in staged if "Secretname" in v or "secret.example" in v]
 
     planned = after.build_plan(spec).datasets[0]
     org.queries.append(select_soql("Contact", planned.fields, None, None))
@@ -94,4 +107,4 @@ def test_killed_import_leaves_my_data_unchanged(tmp_path: Path) -> None:
     assert resumed.status == "complete", resumed
     assert after.get_dataset("Sales.Contact").row_count == 30
     assert org.queries == [select_soql("Contact", planned.fields, None, None)], "no new query"
-    assert not list((home / "staging").rglob("*.parquet"))
+    assert staged_rows(home) == 0, "the published run leaves no staging table behind"

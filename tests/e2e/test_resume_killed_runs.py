@@ -25,6 +25,7 @@ from sfimport.extract.resume import PageStaging
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.store.mydata import MyData
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
+from tests.e2e.staged import staged_rows
 
 ITERATIONS = 15
 
@@ -80,7 +81,8 @@ def live(tmp_path: Path) -> Iterator[LiveOrg]:
 
 
 def kill_hooks(monkeypatch: pytest.MonkeyPatch, armed: list[KillSwitch]) -> None:
-    """Steps around recording a page and around publishing (before and after the commit)."""
+    """Steps around recording a page (and inside it, around its commit in My Data) and around
+    publishing (before and after the commit)."""
 
     def around(cls: type, name: str) -> None:
         original = getattr(cls, name)
@@ -96,6 +98,8 @@ def kill_hooks(monkeypatch: pytest.MonkeyPatch, armed: list[KillSwitch]) -> None
         monkeypatch.setattr(cls, name, wrapped)
 
     around(PageStaging, "end_page")
+    # After a page's rows and checkpoint commit in My Data, before run history saves it.
+    around(MyData, "append_staged")
     around(MyData, "publish")
     around(MyData, "merge")
 
@@ -159,7 +163,7 @@ def test_a_run_killed_at_random_points_always_resumes_to_an_exact_copy(
             plan = replace(plan, datasets=bulk)
         else:
             (plan,) = doomed.plan_refreshes(["Sales.Account", "Sales.Contact"])
-        armed.append(KillSwitch(at=rng.randint(1, 24)))
+        armed.append(KillSwitch(at=rng.randint(1, 28)))
         try:
             doomed.run_import(plan)
         except Killed:
@@ -176,7 +180,7 @@ def test_a_run_killed_at_random_points_always_resumes_to_an_exact_copy(
             assert latest.status == "complete", (iteration, latest)
             assert_exact_copy(live, revived, "Contact", '"Sales"."Contact"')
             assert_exact_copy(live, revived, "Account", '"Sales"."Account"')
-            assert not list((live.home / "staging").rglob("*.parquet")), iteration
+            assert staged_rows(live.home) == 0, iteration
         finally:
             revived.close()
     assert kills >= ITERATIONS // 2, "most iterations should really have been killed"

@@ -1,30 +1,28 @@
-"""Where an unfinished data set stands: its pages staged so far, one Parquet file per result
-page, and the checkpoint in run history that says which pages are done and where Salesforce
-continues (a Bulk job and locator, or a REST ``nextRecordsUrl``).
+"""Where an unfinished data set stands: its pages staged so far, in the run's staging table in
+My Data, and the checkpoint that says which pages are done and where Salesforce continues (a
+Bulk job and locator, or a REST ``nextRecordsUrl``).
 
-A page becomes part of the checkpoint only once its file is closed, and a page written but not
-yet recorded is deleted on resume, so a crash at any point resumes without losing or doubling a
-row. The planned data set itself is saved with the checkpoint: a resumed run reads exactly what
-the interrupted one was reading, with the same frozen cursor bounds.
+A page's rows and the checkpoint after them commit in one My Data transaction, and the
+checkpoint is then saved in run history; on resume the newer of the two wins, so a crash at any
+point resumes without losing or doubling a row. The planned data set itself is saved with the
+checkpoint: a resumed run reads exactly what the interrupted one was reading, with the same
+frozen cursor bounds.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from sfimport.extract.plan import PlannedDataset, ReportColumn
 from sfimport.extract.schema import FieldSpec
+from sfimport.store.mydata import MyData
 from sfimport.store.runs import ErrorInfo
-from sfimport.store.staging import StagedData, StagingWriter
-
-_PAGE_PREFIX = "page-"
+from sfimport.store.staging import StagedData
 
 
 @dataclass
@@ -98,44 +96,57 @@ def planned_from_json(data: Mapping[str, Any]) -> PlannedDataset:
 
 
 class PageStaging:
-    """The staged pages of one data set: a Parquet file per page under the data set's staging
-    directory, recorded in the checkpoint as each page completes."""
+    """The staged pages of one data set: each page's rows are appended to the run's staging
+    table in My Data together with the checkpoint that follows them, in one transaction, as the
+    page completes (then the checkpoint is saved in run history too)."""
 
     def __init__(
         self,
-        directory: Path,
+        mydata: MyData,
+        run_id: str,
+        folder: str,
+        name: str,
         schema: pa.Schema,
         checkpoint: Checkpoint,
         save: Callable[[Checkpoint], None],
     ) -> None:
-        self.directory = directory
+        self._mydata = mydata
+        self._where = (run_id, folder, name)
         self.schema = schema
         self.checkpoint = checkpoint
         self._save = save
-        self._writer: StagingWriter | None = None
-        self._drop_unrecorded()
+        #: The batches of the page being read; None before its first batch.
+        self._page: list[pa.RecordBatch] | None = None
+        self._reconcile()
 
     # --- writing ---------------------------------------------------------------------------
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if self._writer is None:
-            page_dir = self.directory / f"{_PAGE_PREFIX}{self.checkpoint.pages:06d}"
-            shutil.rmtree(page_dir, ignore_errors=True)
-            self._writer = StagingWriter(page_dir, self.schema)
-        self._writer.write(batch)
+        if self._page is None:
+            self._page = []
+        if batch.num_rows:
+            self._page.append(batch)
 
     def end_page(
         self, position: dict[str, Any] | None, *, deleted_ids: tuple[str, ...] = ()
     ) -> None:
-        """Close the page being written (if any) and record where Salesforce continues."""
-        rows = 0
-        if self._writer is not None:
-            rows = self._writer.close().rows
-            self._writer = None
-            self.checkpoint.pages += 1
-        self.checkpoint.rows += rows
-        self.checkpoint.position = position
-        self.checkpoint.deleted_ids.extend(deleted_ids)
+        """Stage the page being read (if any) and record where Salesforce continues."""
+        page, self._page = self._page, None
+        following = replace(
+            self.checkpoint,
+            position=position,
+            deleted_ids=[*self.checkpoint.deleted_ids, *deleted_ids],
+        )
+        if page is not None:
+            rows = pa.Table.from_batches(page, schema=self.schema)
+            following = replace(
+                following,
+                pages=following.pages + 1,
+                rows=following.rows + rows.num_rows,
+            )
+            # The rows and the checkpoint after them commit together in My Data.
+            self._mydata.append_staged(*self._where, rows, following.to_json())
+        self.checkpoint = following
         self._save(self.checkpoint)
 
     def finish_reading(self, report_outcome: list[Any] | None = None) -> None:
@@ -145,15 +156,13 @@ class PageStaging:
         self._save(self.checkpoint)
 
     def abandon_page(self) -> None:
-        """Drop the page being written (its read failed part-way); recorded pages stay."""
-        if self._writer is not None:
-            self._writer.abort()
-            self._writer = None
+        """Drop the page being read (its read failed part-way); staged pages stay."""
+        self._page = None
 
     def reset(self) -> None:
         """Start the data set over: every staged page goes, the checkpoint returns to zero."""
         self.abandon_page()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        self._mydata.drop_staged(*self._where)
         self.checkpoint = replace(
             self.checkpoint,
             pages=0,
@@ -168,31 +177,19 @@ class PageStaging:
     # --- reading back ----------------------------------------------------------------------
 
     def staged(self) -> StagedData:
-        """Everything recorded so far, as one staged data set (an empty file when no rows)."""
-        files = [
-            file
-            for page in range(self.checkpoint.pages)
-            for file in sorted(
-                (self.directory / f"{_PAGE_PREFIX}{page:06d}").glob("part-*.parquet")
-            )
-        ]
-        if not files:
-            empty = StagingWriter(self.directory / f"{_PAGE_PREFIX}empty", self.schema)
-            files = list(empty.close().files)
-        return StagedData(self.directory, tuple(files), self.schema, self.checkpoint.rows)
+        """Everything staged so far, as one staged data set."""
+        return self._mydata.staged_table(*self._where, self.schema, self.checkpoint.rows)
 
-    def _drop_unrecorded(self) -> None:
-        """Remove pages a crash left behind after the last recorded one; restart when a
-        recorded page is missing."""
-        if not self.directory.exists():
-            if self.checkpoint.pages:
-                self.reset()
-            return
-        recorded = {f"{_PAGE_PREFIX}{page:06d}" for page in range(self.checkpoint.pages)}
-        for child in self.directory.iterdir():
-            if child.name not in recorded:
-                shutil.rmtree(child, ignore_errors=True)
-        for name in recorded:
-            if not any((self.directory / name).glob("part-*.parquet")):
-                self.reset()
-                return
+    def _reconcile(self) -> None:
+        """Make the checkpoint agree with the staged pages after a kill: the staging table's
+        own checkpoint wins when it is ahead (killed after the page's commit but before run
+        history saved it); a staged page missing means reading again from the start."""
+        stored = Checkpoint.from_json(self._mydata.staged_checkpoint(*self._where))
+        staged_pages = stored.pages if stored is not None else 0
+        if stored is not None and staged_pages > self.checkpoint.pages:
+            self.checkpoint = replace(
+                stored, plan=self.checkpoint.plan, upper=self.checkpoint.upper
+            )
+            self._save(self.checkpoint)
+        elif staged_pages < self.checkpoint.pages:
+            self.reset()

@@ -1,10 +1,12 @@
 """The run: every data set of a plan downloaded concurrently (bounded), concealed in memory,
-staged page by page to Parquet and published into My Data one data set at a time, atomically.
+staged page by page into a staging table of the run in My Data and published one data set at a
+time, atomically.
 
-Per data set: page bytes -> Arrow batches (explicit schema) -> conceal -> one staged Parquet
-file per page, recorded in the run's checkpoint -> publish (a full read) or merge by Id (an
+Per data set: page bytes -> Arrow batches (explicit schema) -> conceal -> appended to the run's
+staging table with the page's checkpoint -> publish (a rename: a full read) or merge by Id (an
 incremental one). Nothing holds more than a page per data set, and nothing half-done is visible:
-an interrupted run leaves My Data as it was and resumes at the page where it stopped.
+an interrupted run leaves the published data sets as they were and resumes at the page where it
+stopped.
 
 How a data set's failure ends (see :func:`sfimport.extract.objects.resumable`):
 
@@ -56,7 +58,6 @@ from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.mydata import MyData, Publication
 from sfimport.store.names import quote
 from sfimport.store.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
-from sfimport.store.staging import staging_directory
 
 logger = redacting_logger(__name__)
 
@@ -205,7 +206,10 @@ class Runner:
         )
         began = time.monotonic()
         stager = PageStaging(
-            staging_directory(self._mydata.staging_root, run_id, plan.spec.folder, planned.name),
+            self._mydata,
+            run_id,
+            plan.spec.folder,
+            planned.name,
             _stored_schema(planned),
             checkpoint,
             lambda c: self._ledger.update_dataset(

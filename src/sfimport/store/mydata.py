@@ -1,11 +1,15 @@
 """My Data: one DuckDB file of folders, data set tables and the catalog that describes them.
 
 A folder is a DuckDB schema, a data set a table in it, and ``_sfimport.datasets`` the catalog.
-Imports stage Parquet files first (:mod:`sfimport.store.staging`); :meth:`MyData.publish` and
-:meth:`MyData.merge` then apply them in one short transaction, so a crash or kill leaves My Data
-exactly as it was. No connection outlives a call: DuckDB lets one process write a file at a
-time, and the web server and the CLI share the data folder, so every call opens, works, closes,
-and retries briefly while another process holds the file.
+An import appends each result page, as it arrives, to a staging table of its run in the data
+set's folder (:meth:`MyData.append_staged`, the page's checkpoint committed with its rows);
+:meth:`MyData.publish` then swaps it in by a rename and :meth:`MyData.merge` upserts from it, in
+one short transaction, so a crash or kill leaves the published data sets exactly as they were.
+No connection outlives a call: DuckDB lets one process write a file at a time, and the web
+server and the CLI share the data folder, so every call opens, works, closes, and retries
+briefly while another process holds the file. Readers therefore wait at most for one page's
+append or one publish, never for a download, and see only published data sets (the catalog
+lists no staging table).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -40,7 +44,13 @@ from sfimport.store.changes import RunChanges
 from sfimport.store.export import write_export
 from sfimport.store.history import DatasetOptions
 from sfimport.store.names import quote, table_ref, validate_name, validate_run_id
-from sfimport.store.staging import StagedData, StagingWriter, staging_directory
+from sfimport.store.staging import (
+    STAGING_TABLE_PREFIX,
+    StagedData,
+    StagingWriter,
+    staging_directory,
+    staging_table,
+)
 
 CATALOG_SCHEMA = "_sfimport"
 CATALOG = f"{CATALOG_SCHEMA}.datasets"
@@ -295,6 +305,67 @@ class MyData:
         directory = self.staging_root / validate_run_id(run_id)
         if directory.exists():
             shutil.rmtree(directory, ignore_errors=True)
+        if not self.path.exists():
+            return
+        prefix = f"{STAGING_TABLE_PREFIX}{run_id}__"
+        with self._read() as con:
+            left = _staging_tables(con, prefix)
+        if left:
+            with self._write() as con:
+                for schema_name, table_name in _staging_tables(con, prefix):
+                    con.execute(f"DROP TABLE IF EXISTS {table_ref(schema_name, table_name)}")
+
+    def append_staged(
+        self,
+        run_id: str,
+        folder: str,
+        name: str,
+        rows: pa.Table,
+        checkpoint: Mapping[str, Any],
+    ) -> None:
+        """Append one page's ``rows`` to the run's staging table of data set ``name`` and
+        record ``checkpoint`` (JSON) with them, in one transaction: a kill at any point leaves
+        either both or neither, so a resume continues exactly after the last page appended."""
+        validate_name(folder, "folder")
+        stg = table_ref(folder, staging_table(run_id, name))
+        # DuckDB takes no parameter in COMMENT ON: the JSON goes in as a quoted literal.
+        note = json.dumps(dict(checkpoint), default=str).replace("'", "''")
+        with self._write() as con, _transaction(con):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+            con.register("_page", rows)
+            try:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {stg} AS FROM _page LIMIT 0")
+                con.execute(f"INSERT INTO {stg} FROM _page")
+            finally:
+                con.unregister("_page")
+            con.execute(f"COMMENT ON TABLE {stg} IS '{note}'")
+
+    def staged_checkpoint(self, run_id: str, folder: str, name: str) -> dict[str, Any] | None:
+        """The checkpoint committed with the last page of the run's staging table of ``name``
+        (None when nothing is staged)."""
+        if not self.path.exists():
+            return None
+        with self._read() as con:
+            found = _staging_comment(con, folder, staging_table(run_id, name))
+        if not found:
+            return None
+        value: dict[str, Any] = json.loads(found)
+        return value
+
+    def drop_staged(self, run_id: str, folder: str, name: str) -> None:
+        """Forget every page staged for data set ``name`` in the run."""
+        if self.staged_checkpoint(run_id, folder, name) is None:
+            return
+        with self._write() as con:
+            con.execute(f"DROP TABLE IF EXISTS {table_ref(folder, staging_table(run_id, name))}")
+
+    def staged_table(
+        self, run_id: str, folder: str, name: str, schema: pa.Schema, rows: int
+    ) -> StagedData:
+        """The run's staged rows of data set ``name``, ready for :meth:`publish` or
+        :meth:`merge` (a data set with no rows has no staging table; both handle that)."""
+        directory = staging_directory(self.staging_root, run_id, folder, name)
+        return StagedData(directory, (), schema, rows, table=(run_id, folder, name))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -311,16 +382,21 @@ class MyData:
         with self._write() as con, _transaction(con):
             existing = _find(con, folder, name)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
+            source = _staged_relation(con, staged)
             tracked = existing is not None and changes.collect_replace(
-                con, old=existing.table, new=_parquet_relation(staged)
+                con, old=existing.table, new=source
             )
             if existing is not None:
                 # Keep the case the folder was created with, and the table's old name casing.
                 con.execute(f"DROP TABLE IF EXISTS {table_ref(existing.folder, existing.name)}")
-            con.execute(
-                f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files)",
-                {"files": [str(f) for f in staged.files]},
-            )
+            if staged.table is not None and source != _EMPTY_STAGED:
+                # The swap: the rows are already in My Data, so this is a rename, not a copy.
+                final = existing.name if existing is not None else name
+                con.execute(f"ALTER TABLE {source} RENAME TO {quote(final)}")
+                con.execute(f"COMMENT ON TABLE {table_ref(folder, final)} IS NULL")
+            else:
+                con.execute(f"CREATE TABLE {table} AS FROM {source}")
+            con.unregister(_EMPTY_STAGED)
             dataset = self._record(con, publication, staged.schema, existing)
             if tracked:
                 self._track(con, dataset, publication, new_rows=dataset.table)
@@ -354,18 +430,26 @@ class MyData:
             existing = _find(con, folder, name)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
             table = table_ref(folder, name) if existing is None else existing.table
+            source = _staged_relation(con, staged)
             if existing is None:
-                con.execute(
-                    f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files) LIMIT 0",
-                    {"files": [str(f) for f in staged.files]},
-                )
+                con.execute(f"CREATE TABLE {table} AS FROM {source} LIMIT 0")
             counts = self._merge_rows(
-                con, table, staged, publication, deleted_ids, key, tracked=existing is not None
+                con,
+                table,
+                staged,
+                source,
+                publication,
+                deleted_ids,
+                key,
+                tracked=existing is not None,
             )
             dataset = self._record(con, publication, staged.schema, existing, table=table)
             if existing is not None:
                 self._track(con, dataset, publication, new_rows="_staged", key=key)
             con.execute("DROP TABLE _staged")
+            if staged.table is not None and source != _EMPTY_STAGED:
+                con.execute(f"DROP TABLE {source}")
+            con.unregister(_EMPTY_STAGED)
         staged.discard()
         self._emit(dataset, publication)
         return counts
@@ -642,6 +726,7 @@ class MyData:
         con: duckdb.DuckDBPyConnection,
         table: str,
         staged: StagedData,
+        source: str,
         publication: Publication,
         deleted_ids: Sequence[str],
         key: str,
@@ -649,15 +734,25 @@ class MyData:
         tracked: bool = False,
     ) -> MergeCounts:
         k = quote(key)
-        order = ["filename DESC", "file_row_number DESC"]
+        numbered: tuple[str, tuple[str, ...]]
+        if staged.table is None:
+            numbered = (
+                "read_parquet($files, filename = true, file_row_number = true)",
+                ("filename", "file_row_number"),
+            )
+        else:
+            # A staging table keeps the order rows were appended in: the last one wins.
+            numbered = (f"(SELECT *, rowid AS _staged_row FROM {source})", ("_staged_row",))
+        relation, positions = numbered
+        order = [f"{p} DESC" for p in positions]
         cursor = publication.cursor_field
         if cursor and cursor in staged.schema.names:
             order.insert(0, f"{quote(cursor)} DESC NULLS LAST")
         con.execute(
-            "CREATE TEMP TABLE _staged AS SELECT * EXCLUDE (filename, file_row_number) FROM "
-            "read_parquet($files, filename = true, file_row_number = true) "
+            f"CREATE TEMP TABLE _staged AS SELECT * EXCLUDE ({', '.join(positions)}) FROM "
+            f"{relation} "
             f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY {', '.join(order)}) = 1",
-            {"files": [str(f) for f in staged.files]},
+            {"files": [str(f) for f in staged.files]} if staged.table is None else None,
         )
         con.register("_deleted_input", pa.table({"id": pa.array(list(deleted_ids), pa.string())}))
         soft = 'OR "IsDeleted"' if "IsDeleted" in staged.schema.names else ""
@@ -875,10 +970,41 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def _parquet_relation(staged: StagedData) -> str:
-    """``read_parquet`` of the staged files as SQL text (a relation other SQL can name)."""
-    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in staged.files)
-    return f"read_parquet([{files}])"
+#: The name under which an empty staged data set (no staging table, no rows) is registered.
+_EMPTY_STAGED = "_empty_staged"
+
+
+def _staged_relation(con: duckdb.DuckDBPyConnection, staged: StagedData) -> str:
+    """The staged rows as SQL text other SQL can name: the run's staging table, the staged
+    Parquet files, or (nothing was staged) an empty relation of the staged schema."""
+    if staged.table is not None:
+        run_id, folder, name = staged.table
+        if _staging_comment(con, folder, staging_table(run_id, name)) is not None:
+            return table_ref(folder, staging_table(run_id, name))
+    elif staged.files:
+        files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in staged.files)
+        return f"read_parquet([{files}])"
+    con.register(_EMPTY_STAGED, staged.schema.empty_table())
+    return _EMPTY_STAGED
+
+
+def _staging_comment(con: duckdb.DuckDBPyConnection, folder: str, table: str) -> str | None:
+    """The checkpoint note of a staging table; None when there is no such table."""
+    found = con.execute(
+        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE database_name = "
+        "current_database() AND lower(schema_name) = lower($folder) AND table_name = $table",
+        {"folder": folder, "table": table},
+    ).fetchall()
+    return str(found[0][0]) if found else None
+
+
+def _staging_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = "
+        "current_database() AND starts_with(table_name, $prefix)",
+        {"prefix": prefix},
+    ).fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 def _find(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> Dataset | None:

@@ -1,9 +1,11 @@
-"""Staging: record batches of one data set written to Parquet files before they are published.
+"""Staging: record batches of one data set held back until they are published.
 
-Staging holds no DuckDB lock and keeps memory bounded: batches are buffered up to a byte budget
-and written as Parquet row groups, rolling to a new file every ``rows_per_file`` rows. Nothing
-staged is visible in My Data until :meth:`sfimport.store.mydata.MyData.publish` or ``merge``.
-The files live under ``<data folder>/staging/<run id>/<folder>.<data set>/``.
+Imports stage into a table of the run inside My Data (:meth:`MyData.append_staged`), so that
+publishing is a rename. This module keeps the other form, Parquet files, for callers that stage
+without a run (tests, tools): batches are buffered up to a byte budget and written as Parquet
+row groups, rolling to a new file every ``rows_per_file`` rows, under
+``<data folder>/staging/<run id>/<folder>.<data set>/``. Nothing staged either way is visible
+as a data set until :meth:`sfimport.store.mydata.MyData.publish` or ``merge``.
 """
 
 from __future__ import annotations
@@ -26,15 +28,30 @@ DEFAULT_ROWS_PER_FILE = 2_000_000
 
 @dataclass(frozen=True)
 class StagedData:
-    """What a finished :class:`StagingWriter` left on disk, ready to publish or merge."""
+    """Staged rows ready to publish or merge: the Parquet files a :class:`StagingWriter` left,
+    or (``table`` set) a run's staging table inside My Data, named by ``staging_table``."""
 
     directory: Path
     files: tuple[Path, ...]
     schema: pa.Schema
     rows: int
+    #: (run id, folder, data set) of a staging table in My Data; None for Parquet files.
+    table: tuple[str, str, str] | None = None
 
     def discard(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+#: Staging tables are named so that no data set can take the name (data set names are
+#: Salesforce API names and report names, which never start with two underscores).
+STAGING_TABLE_PREFIX = "__staging__"
+
+
+def staging_table(run_id: str, name: str) -> str:
+    """The unquoted name of a run's staging table for data set ``name`` (in its folder)."""
+    validate_run_id(run_id)
+    validate_name(name, "data set")
+    return f"{STAGING_TABLE_PREFIX}{run_id}__{name}"
 
 
 def staging_directory(staging_root: Path, run_id: str, folder: str, name: str) -> Path:

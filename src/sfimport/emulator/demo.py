@@ -21,6 +21,7 @@ from sfimport.emulator.catalog import (
     USER_ROLE,
 )
 from sfimport.emulator.content import DERIVED_OBJECTS, content_tables
+from sfimport.emulator.currencies import enable_multi_currency
 from sfimport.emulator.generate import DATA_START, empty_table, generate_table
 from sfimport.emulator.ids import mint_id, mint_ids
 from sfimport.emulator.org import Clock, ConnectedApp, Org, PermissionSet, User
@@ -357,12 +358,14 @@ def build_demo_org(
     *,
     api_max: int = 15000,
     clock_start: datetime | None = None,
+    multi_currency: bool = False,
 ) -> Org:
     """The deterministic demo org: the same seed and scale give the same records and answers.
 
     `scale` sets the row count of named objects (e.g. {"Account": 100000}); `clock_start`
     freezes the org's clock at that instant (wall time otherwise); `api_max` is the
-    DailyApiRequests allowance.
+    DailyApiRequests allowance; `multi_currency` enables multiple currencies (CurrencyIsoCode
+    on money objects, report amounts with their own currency).
     """
     rows = dict(DEFAULT_ROWS)
     for name, count in (scale or {}).items():
@@ -404,4 +407,6 @@ def build_demo_org(
         demo_logins=[(d.username, d.password, d.lacks) for d in DEMO_USERS],
     )
     install_reports(org)
+    if multi_currency:
+        enable_multi_currency(org)
     return org

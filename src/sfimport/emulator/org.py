@@ -288,6 +288,8 @@ class Org:
         self.app = app
         self.clock = clock
         self.api = ApiUsage(api_max)
+        #: Multi-currency enabled (see sfimport.emulator.currencies); off in most orgs.
+        self.multi_currency = False
         self.object_for_prefix = {
             spec.key_prefix: spec.name for spec in objects if spec.key_prefix and spec.fields
         }

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sfimport.emulator.currencies import report_currency, tag_amounts
 from sfimport.emulator.errors import SalesforceApiError
 from sfimport.emulator.org import Org, User
 from sfimport.emulator.query import column, resolve
@@ -574,6 +575,7 @@ def _run_definition(
 ) -> dict[str, Any]:
     kind = definition.report_type
     metadata = effective_metadata(definition, overrides)
+    report_currency(org, metadata)
     now = org.clock.now()
     filters = list(metadata["reportFilters"] or [])
     date_filter = metadata.get("standardDateFilter") or None
@@ -646,6 +648,9 @@ def _run_definition(
                     for n, value in enumerate(labels)
                 ]
             )
+        paths = [kind.column(name).path for name in detail_names]  # type: ignore[union-attr]
+        table = org.scope(user).table(kind.sobject)
+        tag_amounts(org, table, paths, columns, positions[shown])
         for n, row in enumerate(shown):
             key = f"{down_axis.keys[row]}!{across_axis.keys[row]}"
             rows_by_cell.setdefault(key, []).append({"dataCells": [c[n] for c in columns]})

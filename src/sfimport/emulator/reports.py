@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sfimport.emulator.currencies import report_currency
 from sfimport.emulator.errors import SalesforceApiError
 from sfimport.emulator.ids import mint_id
 from sfimport.emulator.org import Org, User
@@ -567,6 +568,7 @@ def describe_report(org: Org, user: User, report_id: str, version: str) -> dict[
     require_run_reports(org, user)
     definition = definition_of(report_id)
     metadata = definition.metadata()
+    report_currency(org, metadata)
     kind = definition.report_type
     picklists = _picklists(org, kind)
     return {

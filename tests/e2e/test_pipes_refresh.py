@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from sfimport.app.workspace import Workspace
 from sfimport.cli import app
 from sfimport.cli.context import CliState
+from sfimport.errors import UsageError
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from tests.e2e.refresh_org import LiveOrg, live_org
 
@@ -127,3 +128,17 @@ def test_pipes_declared_in_the_import_spec_are_made_when_the_import_publishes(
         assert pipe.qualified == "Pipes.Contacts per industry"
         total = workspace.query('SELECT sum(Contacts) FROM Pipes."Contacts per industry"')
         assert int(total.rows[0][0]) == len(live.live_rows("Contact"))
+
+
+def test_refreshing_everything_leaves_pipe_outputs_to_their_pipes(
+    live: LiveOrg, workspace: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "by-account.toml").write_text(BY_ACCOUNT)
+    _create(workspace, tmp_path / "by-account.toml")
+    live.advance(60)
+    result = workspace.refresh(all=True)
+    assert result.status == "complete", result.run
+    assert {d.name for d in result.run.datasets} == {"Account", "Contact"}
+    with pytest.raises(UsageError, match="is a pipe's output") as refused:
+        workspace.refresh(["Pipes.Contacts by account"])
+    assert "sfimport pipe run" in refused.value.remedy

@@ -264,9 +264,18 @@ class PlanningService(Core):
         whole: bool,
     ) -> list[ImportPlan]:
         if all:
-            chosen = self._mydata.list_datasets()
+            # A pipe's output is rebuilt by its pipe after each publish, not read from Salesforce.
+            chosen = [d for d in self._mydata.list_datasets() if d.kind != "pipe"]
         elif datasets:
             chosen = [self._dataset(name) for name in datasets]
+            for dataset in chosen:
+                if dataset.kind == "pipe":
+                    raise UsageError(
+                        f"{dataset.folder}.{dataset.name} is a pipe's output, not a Salesforce "
+                        "import: it is rebuilt after each refresh of what it reads.",
+                        remedy=f"Rebuild it now with 'sfimport pipe run "
+                        f'"{dataset.folder}.{dataset.name}"\'.',
+                    )
         else:
             raise UsageError("Name the data sets to refresh, or refresh all of them.")
         groups: dict[tuple[str, str], list[Dataset]] = {}

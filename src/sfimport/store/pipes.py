@@ -4,6 +4,7 @@ version, its schedule, and one row per rebuild (run) with the error of a failed 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -241,7 +242,8 @@ class PipeBook:
     # -- runs --------------------------------------------------------------------------------
 
     def start_run(self, pipe: StoredPipe, *, trigger: str, cause: str, started_at: datetime) -> str:
-        run_id = uuid4().hex
+        # Sortable by creation (a frozen or coarse clock gives runs equal start times).
+        run_id = f"{time.time_ns():020d}-{uuid4().hex[:12]}"
         with Session(self._engine) as session, session.begin():
             session.add(
                 PipeRunRow(
@@ -276,7 +278,7 @@ class PipeBook:
             row.error_json = error.to_json() if error else None
 
     def runs(self, pipe_id: str | None = None, limit: int = 20) -> list[PipeRun]:
-        query = select(PipeRunRow).order_by(PipeRunRow.started_at.desc(), PipeRunRow.id)
+        query = select(PipeRunRow).order_by(PipeRunRow.started_at.desc(), PipeRunRow.id.desc())
         if pipe_id is not None:
             query = query.where(PipeRunRow.pipe_id == pipe_id)
         with Session(self._engine) as session:

@@ -49,6 +49,7 @@ from sfimport.salesforce.client import DEFAULT_TIMEOUT, ApiUsage, SalesforceClie
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.salesforce.wire import SObjectDescribe
 from sfimport.settings import Settings
+from sfimport.store.allowance import SqlAllowance
 from sfimport.store.leases import this_process
 from sfimport.store.metadata import ConnectionStatus
 from sfimport.store.mydata import Dataset, MyData, new_run_id
@@ -108,7 +109,12 @@ class Core:
         self._schedules = ScheduleBook(self._ledger.engine)
         self._client_factory = client_factory
         # Every Salesforce call passes the gate that keeps running imports within their budget.
-        self._gate = ApiGate(transport if transport is not None else httpx2.HTTPTransport())
+        # In team mode the budget is shared: workers on every host book their calls in one row
+        # per org of the metadata database, so together they stay within it.
+        self._gate = ApiGate(
+            transport if transport is not None else httpx2.HTTPTransport(),
+            shared=SqlAllowance(self._ledger.engine) if settings.team_mode else None,
+        )
         self._http = httpx2.Client(transport=self._gate, timeout=DEFAULT_TIMEOUT)
         # The clients' retry pauses use the injected sleep; with an injected clock, their
         # deadlines and the token-flow expiry follow it too (in seconds).

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx2
 
@@ -94,6 +95,21 @@ def ceiling_calls(maximum: int, percent: float) -> int:
     return math.floor(maximum * percent / 100.0)
 
 
+class SharedAllowance(Protocol):
+    """An org's daily API allowance as every process that calls it sees it together (team
+    mode: a row per org in the metadata database), so workers on several hosts never cross a
+    budget between them. ``key`` names the org (its instance host).
+
+    - ``reserve`` books one call if the org's usage (the higher of the shared figure and
+      ``used``, this process's latest) plus every process's calls in flight stays within
+      ``ceiling``, in one transaction; it returns None when booked, else that total.
+    - ``settle`` ends a booked call, with the usage Salesforce reported in its answer (None:
+      no answer, the call counts as spent)."""
+
+    def reserve(self, key: str, ceiling: int, maximum: int, used: int | None) -> int | None: ...
+    def settle(self, key: str, used: int | None) -> None: ...
+
+
 @dataclass
 class _HostUsage:
     used: int | None = None
@@ -113,8 +129,11 @@ class ApiGate(httpx2.BaseTransport):
     version list), as Salesforce counts them.
     """
 
-    def __init__(self, inner: httpx2.BaseTransport) -> None:
+    def __init__(
+        self, inner: httpx2.BaseTransport, *, shared: SharedAllowance | None = None
+    ) -> None:
         self._inner = inner
+        self._shared = shared
         self._lock = threading.Condition()
         self._hosts: dict[str, _HostUsage] = {}
 
@@ -140,6 +159,7 @@ class ApiGate(httpx2.BaseTransport):
         host = request.url.netloc.decode("ascii")
         counted = _API_CALL.match(request.url.path) is not None
         reserved: _HostUsage | None = None
+        booked: tuple[int, int, float, int | None] | None = None
         if counted:
             with self._lock:
                 state = self._hosts.get(host)
@@ -160,9 +180,27 @@ class ApiGate(httpx2.BaseTransport):
                         )
                     state.in_flight += 1
                     reserved = state
+                    booked = (ceiling, state.maximum, min(state.percents), state.used)
+        shared = False
+        if reserved is not None and booked is not None and self._shared is not None:
+            # Other processes' calls in flight count too: book this one in the shared row.
+            ceiling, maximum, percent, used = booked
+            spent_together = self._shared.reserve(host, ceiling, maximum, used)
+            if spent_together is not None:
+                with self._lock:
+                    reserved.in_flight -= 1
+                    self._lock.notify_all()
+                raise ApiBudgetReached(
+                    f"The run stopped before crossing its API budget: {spent_together:,} of the "
+                    f"org's {maximum:,} daily calls are used or in flight across sfimport's "
+                    f"workers and the budget ({percent:g}%) allows {ceiling:,}."
+                )
+            shared = True
         try:
             response = self._inner.handle_request(request)
         except BaseException:
+            if shared and self._shared is not None:
+                self._shared.settle(host, None)
             if reserved is not None:
                 with self._lock:
                     # The call may have reached Salesforce: count it as spent.
@@ -171,6 +209,8 @@ class ApiGate(httpx2.BaseTransport):
                     self._lock.notify_all()
             raise
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
+        if shared and self._shared is not None:
+            self._shared.settle(host, None if usage is None else usage.used)
         with self._lock:
             state = self._hosts.get(host)
             if state is not None and usage is not None:

@@ -102,6 +102,28 @@ def test_a_queued_import_returns_its_run_id_and_a_worker_runs_it(live: LiveOrg) 
     assert sfimport(live, "worker", "--once")["runs"] == [], "the queue is empty now"
 
 
+def test_a_queued_refresh_brings_the_changes_when_a_worker_runs_it(live: LiveOrg) -> None:
+    queue_contacts(live)
+    sfimport(live, "worker", "--once")
+    changed = sorted(live.live_rows("Contact"))[:25]
+    live.control(
+        "records/Contact",
+        {
+            "update": [{"Id": record_id, "Description": "moved on"} for record_id in changed],
+            "insert": [{"LastName": "Newcomer"}],
+        },
+    )
+    live.advance(90)
+
+    answer = sfimport(live, "refresh", "Sales.Contact", "--queue")
+    assert answer["status"] == "queued" and len(answer["run_ids"]) == 1
+    (run_id,) = answer["run_ids"]
+    assert run_of(live, run_id)["kind"] == "refresh"
+    assert sfimport(live, "worker", "--once")["runs"] == [{"id": run_id, "status": "complete"}]
+    with live.workspace() as workspace:
+        assert_exact_copy(live, workspace, "Contact", '"Sales"."Contact"')
+
+
 def test_a_worker_killed_mid_page_is_replaced_and_the_run_finishes_exactly(
     live: LiveOrg,
 ) -> None:

@@ -31,9 +31,20 @@ class JobsService(RunsService):
         """Record an import and put it on the job queue for a worker (here or on another
         host); returns its run id at once. BudgetExceeded (nothing queued) over its budget."""
         self._check_budget(plan)
-        runner = self._runner()
+        return self._enqueue(plan, "import")
+
+    def queue_refresh(self, datasets: list[str] | None = None, *, all: bool = False) -> list[str]:
+        """Plan refreshes (one run per connection and folder) and put them on the job queue;
+        returns their run ids at once. A refresh that cannot even be planned (a revoked
+        token) is recorded as a failed run, as a manual refresh is, and its error raised."""
+        plans = self._plan_or_record(datasets, all=all, trigger="manual")
+        for plan in plans:
+            self._check_budget(plan)
+        return [self._enqueue(plan, "refresh") for plan in plans]
+
+    def _enqueue(self, plan: ImportPlan, kind: str) -> str:
         run_id = new_run_id()
-        runner.register(plan, run_id, kind="import", trigger="manual")
+        self._runner().register(plan, run_id, kind=kind, trigger="manual")
         self._ledger.to_queue(run_id)
         self._queue.enqueue(JobKind.RUN, run_id)
         return run_id

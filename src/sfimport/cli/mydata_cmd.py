@@ -213,13 +213,23 @@ def refresh(
             "with several schedulers).",
         ),
     ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put the refreshes on the job queue for a worker ('sfimport worker', or the one "
+            "'serve' and 'demo' host) and print their run ids at once.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Bring data sets up to date with Salesforce (only what changed since the last import)."""
     state = command_state(ctx, as_json)
     if due:
-        if names or all_:
-            raise UsageError("--due runs what the schedules say: name no data set, no --all.")
+        if names or all_ or queue:
+            raise UsageError(
+                "--due runs what the schedules say: name no data set, no --all, no --queue."
+            )
         _refresh_due(state)
         return
     if bool(names) == all_:
@@ -227,6 +237,13 @@ def refresh(
             "Name the data sets to refresh, or pass --all (not both).",
             remedy="List data sets with 'sfimport datasets'.",
         )
+    if queue:
+        run_ids = state.workspace().queue_refresh(names or None, all=all_)
+        if state.json:
+            emit_json(state, {"run_ids": run_ids, "status": "queued"})
+        for run_id in run_ids:
+            say(state, f"Queued run {run_id}; a worker runs it ('sfimport runs' shows it).")
+        return
     with stop_runs_on_ctrl_c(state), progress_listener(state) as on_event:
         result = state.workspace().refresh(names or None, all=all_, on_event=on_event)
     if state.json:

@@ -83,7 +83,8 @@ def runs(
             (
                 r.id,
                 r.kind,
-                r.status,
+                # A running run names the worker holding it (host:pid).
+                f"{r.status} on {r.worker}" if r.worker is not None else r.status,
                 r.started_at,
                 r.finished_at,
                 ", ".join(d.name for d in r.datasets),

@@ -275,6 +275,7 @@ KINDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "floor": run_floor,
     "naive": run_naive,
     "report": run_report,
+    "refresh-cases": lambda config: __import__("refresh_cases").run(config),
 }
 
 

@@ -90,7 +90,7 @@ def history(
         typer.Option(
             metavar="WHEN",
             help="Re-read formula columns: always, daily, never, or default (every refresh "
-            "below the size threshold, daily above it).",
+            "up to 50,000 rows, daily above).",
         ),
     ] = None,
     as_of: Annotated[

@@ -27,7 +27,7 @@ from sfimport.store.mydata import MyData, Publication
 
 #: Data sets up to this many rows re-read their formulas at every refresh by default; larger
 #: ones once a day (a formula pass reads every row's Id and formulas).
-FORMULA_THRESHOLD_ROWS = 200_000
+FORMULA_THRESHOLD_ROWS = 50_000
 #: How often "daily" means.
 DAILY = timedelta(days=1)
 SCHEDULES = ("always", "daily", "never")

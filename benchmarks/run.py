@@ -93,6 +93,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "--profile", action="store_true", help="one more import under py-spy: time per stage"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
+    parser.add_argument(
+        "--refresh-cases",
+        action="store_true",
+        help="run refresh_cases.py in --quick runs too (it always runs otherwise)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.quick:
         arguments.rows = 2000
@@ -559,7 +564,7 @@ def main(argv: list[str]) -> int:
             if "refresh" not in skip:
                 # Last on its org: it changes records.
                 refresh(bench, orgs["large"])
-            if "refresh-cases" not in skip:
+            if "refresh-cases" not in skip and (arguments.refresh_cases or not arguments.quick):
                 # 1% refresh, formula refresh, history mode (see refresh_cases.py).
                 refresh_cases.add_figures(bench, orgs["large"], LARGE_OBJECT, CHANGED_SHARE)
     finally:

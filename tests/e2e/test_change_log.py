@@ -163,6 +163,13 @@ def test_cli_web_and_api_show_the_same_change_log(live: LiveOrg, workspace: Work
     on = runner.invoke(app, [*home, "history", "Sales.Contact", "--on", "--formulas", "daily"])
     assert on.exit_code == 0, on.output
     assert '"Sales"."Contact__history"' in on.stdout
+    now = live.org.clock.now().isoformat()
+    as_of = runner.invoke(
+        app, [*home, "history", "Sales.Contact", "--as-of", now, "--limit", "1000", "--json"]
+    )
+    assert as_of.exit_code == 0, as_of.output
+    rows = json.loads(as_of.stdout)["result"]["rows"]
+    assert len(rows) == len(live.live_rows("Contact"))
     listed = runner.invoke(app, [*home, "datasets", "--json"])
     (entry,) = json.loads(listed.stdout)["datasets"]
     assert entry["history_mode"] is True and entry["formulas_every"] == "daily"

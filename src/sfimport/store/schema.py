@@ -14,16 +14,19 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from sfimport.errors import SchemaTooNew, StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a database is not at the newest schema (or a caller asks for
+# revisions): it costs a few hundred milliseconds at every start, before the first API call.
 
 logger = logging.getLogger(__name__)
 
@@ -64,23 +67,55 @@ class Upgrade:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "sfimport.store:migrations")
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def _newest_file_revision() -> str | None:
+    """The newest revision by file name (``rNNNN_name.py`` holds revision ``NNNN``; the chain is
+    linear), read without importing Alembic; None when the files do not follow that rule."""
+    versions = Path(__file__).with_name("migrations") / "versions"
+    numbers = sorted(
+        f.name[1:5] for f in versions.glob("r[0-9][0-9][0-9][0-9]_*.py") if f.name[1:5].isdigit()
+    )
+    return numbers[-1] if numbers else None
+
+
+def _already_newest(engine: Engine) -> bool:
+    """True when the stamped revision is the newest file's: the common case of every start,
+    answered with one query and no Alembic (anything else takes the full path)."""
+    newest = _newest_file_revision()
+    if newest is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return False  # no version table yet: a new or a first-release database
+    return [row[0] for row in stamped] == [newest]
 
 
 def metadata_state(engine: Engine) -> SchemaState:
     """The revision stamped in the database: the first release's tables count as ``0001``."""
+    from alembic.runtime.migration import MigrationContext
+
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
@@ -101,6 +136,8 @@ def upgrade_metadata(engine: Engine, *, backup_dir: Path | None = None) -> Upgra
     SchemaTooNew when a newer sfimport wrote it. Before changing an existing SQLite file, a
     copy goes to ``backup_dir`` (default: next to the file)."""
     with _LOCK:
+        if _already_newest(engine):
+            return None
         state = metadata_state(engine)
         if state.up_to_date:
             return None
@@ -110,6 +147,9 @@ def upgrade_metadata(engine: Engine, *, backup_dir: Path | None = None) -> Upgra
                 f"a newer sfimport; this release knows schemas up to {state.head}."
             )
         backup = None if state.current is None else _backup(engine, backup_dir)
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+
         try:
             with engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
@@ -141,6 +181,8 @@ def upgrade_metadata(engine: Engine, *, backup_dir: Path | None = None) -> Upgra
 
 
 def _stamped(connection: Connection) -> bool:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision() is not None
 
 

@@ -81,6 +81,15 @@ def check_targets(figures: dict[str, Figure]) -> list[Target]:
             f"import/floor = {_shown(to_floor, '.2f')}",
         )
     )
+    hold = value("publish.lock_seconds_per_million_rows")
+    targets.append(
+        target(
+            "publish holds My Data's write lock under 0.5 s per million rows",
+            None if hold is None else hold < 0.5,
+            f"{_shown(value('publish.lock_seconds'), '.2f')} s for the whole import,"
+            f" {_shown(hold, '.2f')} s per million rows",
+        )
+    )
     first_call = value("import.first_api_call_seconds")
     targets.append(
         target(

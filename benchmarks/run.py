@@ -176,10 +176,20 @@ class Bench:
             "SFIMPORT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
             "SFIMPORT_PRODUCTION_LOGIN_URL": org.base_url,
         }
-        command = [*sfimport_command(), "--json", "import", "bench", "-f", "Bench"]
+        # Info logs (on stderr, into the log file) say how long each publish held My Data.
+        command = [
+            *sfimport_command(),
+            "--log-level",
+            "info",
+            "--json",
+            "import",
+            "bench",
+            "-f",
+            "Bench",
+        ]
         for sobject in objects:
             command += ["-o", sobject]
-        print(f"- import: {' '.join(command[-(2 * len(objects) + 5) :])}", flush=True)
+        print(f"- import: {' '.join(command[-(2 * len(objects) + 4) :])}", flush=True)
         answer = folder / "import.json"
         watch = FirstCallWatch(org)
         calls_before = org.api_calls_used()
@@ -199,9 +209,16 @@ class Bench:
         report = json.loads(answer.read_text())["run"]
         if report["status"] != "complete":
             raise WorkloadFailed(f"the import ended {report['status']}: {report}")
+        held = [
+            float(seconds)
+            for seconds in re.findall(
+                r"write lock held ([0-9.]+) s", (folder / "import.log").read_text()
+            )
+        ]
         result = {
             "seconds": run.process_seconds,
             "rows": sum(int(d["rows"]) for d in report["datasets"]),
+            "publish_lock_seconds": sum(held) if held else None,
             "api_calls": calls,
             "first_api_call_seconds": watch.first_call_seconds,
             "status": report["status"],
@@ -290,6 +307,24 @@ def throughput(bench: Bench, org: RunningEmulator) -> None:
             "import.seconds", "full import wall time", [i.result["seconds"] for i in imports], "s"
         )
     )
+    holds = [i.result["publish_lock_seconds"] for i in imports]
+    if None not in holds:
+        bench.add(
+            measured(
+                "publish.lock_seconds",
+                "publish: My Data's write lock held (open, swap, commit, close; from the log)",
+                holds,
+                "s",
+            )
+        )
+        bench.add(
+            measured(
+                "publish.lock_seconds_per_million_rows",
+                "publish: write lock held per million rows published",
+                [h / i.result["rows"] * 1e6 for h, i in zip(holds, imports, strict=True)],
+                "s",
+            )
+        )
     first_calls = [i.result["first_api_call_seconds"] for i in imports]
     if None not in first_calls:
         bench.add(

@@ -21,6 +21,8 @@ FIGURES = {
     "floor.peak_rss_mb",
     "floor.cpu_seconds",
     "import.first_api_call_seconds",
+    "publish.lock_seconds",
+    "publish.lock_seconds_per_million_rows",
     "import.share_of_floor",
     "naive.rows_per_second",
     "naive.peak_rss_mb",
@@ -57,7 +59,7 @@ def test_quick_benchmark_run_writes_every_figure_as_json(tmp_path: Path) -> None
         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=420,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (written,) = tmp_path.glob("*.json")
@@ -72,7 +74,7 @@ def test_quick_benchmark_run_writes_every_figure_as_json(tmp_path: Path) -> None
         assert figure["cores"] >= 1, key
     assert figures["import.rows_per_second"]["runs"], "medians keep their runs"
     assert figures["refresh.seconds"]["note"] == "", "every changed row landed in My Data"
-    assert len(result["targets"]) == 5
+    assert len(result["targets"]) == 6
     assert result["machine"]["cores"] >= 1
     # The table is printed as well as written.
     assert "import.rows_per_second" in done.stdout and "targets:" in done.stdout

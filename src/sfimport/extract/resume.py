@@ -146,6 +146,10 @@ class PageStaging:
             )
             # The rows and the checkpoint after them commit together in My Data.
             self._mydata.append_staged(*self._where, rows, following.to_json())
+            del rows, page
+            # The page's buffers go back to the system before the next page is parsed, so the
+            # peak stays about one page per data set whatever the row count.
+            pa.default_memory_pool().release_unused()
         self.checkpoint = following
         self._save(self.checkpoint)
 

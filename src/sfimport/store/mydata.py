@@ -15,6 +15,7 @@ lists no staging table).
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 import time
@@ -51,6 +52,8 @@ from sfimport.store.staging import (
     staging_directory,
     staging_table,
 )
+
+logger = logging.getLogger(__name__)
 
 CATALOG_SCHEMA = "_sfimport"
 CATALOG = f"{CATALOG_SCHEMA}.datasets"
@@ -308,12 +311,17 @@ class MyData:
         if not self.path.exists():
             return
         prefix = f"{STAGING_TABLE_PREFIX}{run_id}__"
-        with self._read() as con:
-            left = _staging_tables(con, prefix)
-        if left:
-            with self._write() as con:
-                for schema_name, table_name in _staging_tables(con, prefix):
-                    con.execute(f"DROP TABLE IF EXISTS {table_ref(schema_name, table_name)}")
+        try:
+            with self._read() as con:
+                left = _staging_tables(con, prefix)
+            if left:
+                with self._write() as con:
+                    for schema_name, table_name in _staging_tables(con, prefix):
+                        con.execute(f"DROP TABLE IF EXISTS {table_ref(schema_name, table_name)}")
+        except StoreBusy:
+            # The run has ended either way; its leftover staging tables are invisible to
+            # readers and are dropped when the run is discarded again (a resume, a re-run).
+            logger.warning("Could not drop the staging tables of run %s: My Data was busy", run_id)
 
     def append_staged(
         self,
@@ -379,6 +387,7 @@ class MyData:
         folder = validate_name(publication.folder, "folder")
         name = validate_name(publication.name, "data set")
         table = table_ref(folder, name)
+        began = time.perf_counter()
         with self._write() as con, _transaction(con):
             existing = _find(con, folder, name)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(folder)}")
@@ -403,6 +412,14 @@ class MyData:
             if dataset.kind == "object":
                 # A whole read reads every formula too: "daily" counts from here.
                 history.formulas_read(con, dataset.id, publication.changed_at or self._now())
+        # Open, swap, commit and close: how long readers of other processes had to wait.
+        logger.info(
+            "Published %s.%s (%d rows): My Data's write lock held %.3f s",
+            dataset.folder,
+            dataset.name,
+            dataset.row_count,
+            time.perf_counter() - began,
+        )
         staged.discard()
         self._emit(dataset, publication)
         return dataset

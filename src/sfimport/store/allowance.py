@@ -67,12 +67,16 @@ class SqlAllowance:
 
     def settle(self, key: str, used: int | None) -> None:
         c = allowances.c
+        now = self._now()
         if used is None:
             new_used = c.used + 1
         else:
-            # Answers arrive out of order: usage only grows while calls are in flight; with
-            # none left, a lower figure is the allowance rolling over.
-            new_used = case((c.used < used, used), (c.in_flight <= 1, used), else_=c.used)
+            # Answers arrive out of order, from every worker: the figure only grows. A lower
+            # one is believed only on a row left alone for a while (the daily allowance rolls);
+            # until then the budget errs on the safe side.
+            new_used = case(
+                (c.used < used, used), (c.updated_at < now - STALE_AFTER, used), else_=c.used
+            )
         with self._engine.begin() as connection:
             connection.execute(
                 update(allowances)
@@ -80,7 +84,7 @@ class SqlAllowance:
                 .values(
                     used=new_used,
                     in_flight=case((c.in_flight > 0, c.in_flight - 1), else_=0),
-                    updated_at=self._now(),
+                    updated_at=now,
                 )
             )
 

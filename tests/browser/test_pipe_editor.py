@@ -103,6 +103,9 @@ def test_a_pipe_built_in_the_web_editor(site: tuple[str, Workspace], browser_pag
 
     # The output is a data set like any other, and the lineage shows source -> pipe.
     assert workspace.get_dataset("Pipes.Open pipeline").row_count == 2
+    page.get_by_role("link", name="Output data set").click()
+    expect(page.locator(".facts")).to_contain_text("Pipe Pipes.Open pipeline")
+    check("pipe-output")
     page.goto(url + "/pipes")
     expect(page.locator("#lineage")).to_contain_text("Sales.Opportunity")
     expect(page.locator("#lineage ul")).to_contain_text("Pipes.Open pipeline")

@@ -222,3 +222,37 @@ def test_a_pipe_with_its_own_schedule_is_rebuilt_when_due(tmp_path: Path) -> Non
         assert workspace.pipe_runs("Pipes.A")[0].trigger == "schedule"
         workspace.run_due_schedules()  # fired once, not again until the next hour
         assert len(workspace.pipe_runs("Pipes.A")) == 2
+
+
+def test_every_step_kind_compiles_and_runs(workspace: Workspace) -> None:
+    text = """
+name = "All steps"
+source = "Sales.Opportunity"
+
+[[steps]]
+union = "Sales.Opportunity"
+
+[[steps]]
+compute = "Big"
+expression = "Amount >= 50"
+
+[[steps]]
+rename = { StageName = "Stage" }
+
+[[steps]]
+select = ["Stage", "Big", "Amount"]
+
+[[steps]]
+pivot = "Big"
+values = "Amount"
+function = "sum"
+by = ["Stage"]
+"""
+    assert workspace.create_pipe(text).error is None
+    assert rows_of(workspace, "Pipes.All steps") == [
+        ("Closed Won", None, 100.0),
+        ("Negotiation", 40.0, None),
+        ("Prospecting", 60.0, 200.0),
+    ]
+    detail = workspace.get_pipe("Pipes.All steps")
+    assert detail.steps[-1] == "step 5 (pivot)" and 'AS "true"' in detail.sql

@@ -358,7 +358,12 @@ class PipesService(Core):
             definition,
             self._mydata.describe_select,
             lambda ref: self._source(ref, "source").table,
+            self._column_values,
         )
+
+    def _column_values(self, sql: str) -> list[object]:
+        result = self._mydata.query(sql, limit=1000, timeout=self.settings.query_timeout or None)
+        return list(result.table.column(0).to_pylist())
 
     def _source(self, ref: str, step: str) -> Dataset:
         folder, dot, name = ref.partition(".")

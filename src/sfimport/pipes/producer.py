@@ -20,6 +20,10 @@ from sfimport.store.names import quote
 Describe = Callable[[str], Sequence[tuple[str, str]]]
 #: Given a data set reference as written ("Folder.Name"), its quoted table in My Data.
 Resolve = Callable[[str], str]
+#: Given a SELECT of one column, its values (a pivot's distinct values, read at each build).
+Values = Callable[[str], Sequence[object]]
+#: A pivot makes one column per distinct value; more than this is refused.
+MAX_PIVOT_COLUMNS = 100
 
 _COLUMN_IN_ERROR = (
     re.compile(r'[Cc]olumn "([^"]+)"'),
@@ -64,7 +68,9 @@ def compile_sql(definition: PipeDefinition, describe: Describe) -> Compiled:
     return Compiled(sql, ("sql",), tuple(_describe(describe, sql, "sql")))
 
 
-def compile_steps(definition: PipeDefinition, describe: Describe, resolve: Resolve) -> Compiled:
+def compile_steps(
+    definition: PipeDefinition, describe: Describe, resolve: Resolve, values: Values
+) -> Compiled:
     """A chain of steps as one SELECT; raises StepFailure at the first step that fails."""
     ctes: list[tuple[str, str]] = []
     labels: list[str] = []
@@ -79,14 +85,21 @@ def compile_steps(definition: PipeDefinition, describe: Describe, resolve: Resol
         label = f"step {number} ({step.kind})"
         prev = quote(ctes[-1][0])
         names = [c for c, _ in columns]
-        body = _step_sql(step, prev, names, label, describe, resolve)
+        if step.kind == "pivot":
+            body = _pivot_sql(step, prev, names, label, values, _with(ctes))
+        else:
+            body = _step_sql(step, prev, names, label, describe, resolve)
         columns = chain(body, label)
     return Compiled(_select_last(ctes), tuple(labels), tuple(columns))
 
 
-def _select_last(ctes: Sequence[tuple[str, str]]) -> str:
+def _with(ctes: Sequence[tuple[str, str]]) -> str:
     withs = ",\n  ".join(f"{quote(name)} AS ({body})" for name, body in ctes)
-    return f"WITH {withs}\nSELECT * FROM {quote(ctes[-1][0])}"
+    return f"WITH {withs}\n"
+
+
+def _select_last(ctes: Sequence[tuple[str, str]]) -> str:
+    return f"{_with(ctes)}SELECT * FROM {quote(ctes[-1][0])}"
 
 
 def _describe(describe: Describe, sql: str, label: str) -> Sequence[tuple[str, str]]:
@@ -144,13 +157,39 @@ def _step_sql(
         aggregates = [_aggregate_sql(a, names, label) for a in step.aggregates]
         group_by = f" GROUP BY {', '.join(by)}" if by else ""
         return f"SELECT {', '.join(by + aggregates)} FROM {prev}{group_by}"
-    # pivot
+    raise StepFailure(label, f"There is no step kind {step.kind!r}.", None)
+
+
+def _pivot_sql(
+    step: Step, prev: str, names: Sequence[str], label: str, values: Values, prefix: str
+) -> str:
+    """One column per distinct value of the pivot column, read now (each build reads them
+    again): conditional aggregates, so the SQL stays one plain SELECT whose lineage traces."""
     on = quote(_has(names, step.name, label))
-    values = _has(names, step.values, label)
-    using = _aggregate_sql(Aggregate(step.function, "", values), names, label, alias=False)
+    measure = quote(_has(names, step.values, label))
     by = [quote(_has(names, c, label)) for c in step.columns]
+    try:
+        found = values(
+            f"{prefix}SELECT DISTINCT CAST({on} AS VARCHAR) FROM {prev} ORDER BY 1 LIMIT 101"
+        )
+    except SfimportError as error:
+        raise StepFailure(label, error.message, column_in(error.message)) from error
+    if len(found) > MAX_PIVOT_COLUMNS:
+        raise StepFailure(
+            label, f"{step.name} has more than {MAX_PIVOT_COLUMNS} distinct values to pivot.", None
+        )
+    items = list(by)
+    for value in found:
+        text = "NULL" if value is None else str(value)
+        literal = "NULL" if value is None else "'" + text.replace("'", "''") + "'"
+        case = f"CASE WHEN CAST({on} AS VARCHAR) IS NOT DISTINCT FROM {literal} THEN {measure} END"
+        if step.function == "count_distinct":
+            aggregate = f"count(DISTINCT {case})"
+        else:
+            aggregate = f"{step.function}({case})"
+        items.append(f"{aggregate} AS {quote(text)}")
     group_by = f" GROUP BY {', '.join(by)}" if by else ""
-    return f"PIVOT {prev} ON {on} USING {using}{group_by}"
+    return f"SELECT {', '.join(items)} FROM {prev}{group_by}"
 
 
 def _join_sql(

@@ -42,6 +42,7 @@ from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.salesforce.client import ApiUsage, SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.salesforce.wire import ReportDescribe
+from sfimport.store.history import DatasetOptions
 from sfimport.store.mydata import Dataset
 from sfimport.store.names import suggest_name, validate_name
 
@@ -300,6 +301,8 @@ class PlanningService(Core):
             self._check_planning_budget(
                 budget_percent, before, len(members) - reports, reports, classified, "refresh"
             )
+            # One read of every data set's options (formula schedule), not one per data set.
+            all_options = self._mydata.all_options()
             every_field: dict[str, bool] = {}
             default_concealment: dict[str, bool] = {}
             for dataset in members:
@@ -310,7 +313,7 @@ class PlanningService(Core):
                     report = self._plan_report(client, self._report_spec(dataset), dataset.source)
                     planned.append(replace(report, name=dataset.name))
                     continue
-                options = self._mydata.options(dataset.folder, dataset.name)
+                options = all_options.get(dataset.id) or DatasetOptions()
                 choice = replace(
                     self._refresh_choice(dataset, last),
                     formulas_every=options.formulas_every,

@@ -34,11 +34,40 @@ def cross_record_fields(spec: ObjectSpec) -> list[FieldSpec]:
     ]
 
 
+#: The last answer per object, with the tables it came from: tables are immutable and replaced
+#: on every change, so the same table objects give the same values (REST pages of one query
+#: read the table again per page; a large org would recompute the roll-ups each time).
+_LAST: dict[str, tuple[tuple[pa.Table, ...], pa.Table]] = {}
+
+
 def with_cross_record_values(
     spec: ObjectSpec, table: pa.Table, tables: Tables, objects: Mapping[str, ObjectSpec]
 ) -> pa.Table:
     """``table`` with each cross-record formula and roll-up column computed from ``tables``."""
-    for field in cross_record_fields(spec):
+    fields = cross_record_fields(spec)
+    if not fields:
+        return table
+    sources = (table, *(tables[name] for name in sorted(tables)))
+    cached = _LAST.get(spec.name)
+    if (
+        cached is not None
+        and len(cached[0]) == len(sources)
+        and all(a is b for a, b in zip(cached[0], sources, strict=True))
+    ):
+        return cached[1]
+    computed = _computed(spec, fields, table, tables, objects)
+    _LAST[spec.name] = (sources, computed)
+    return computed
+
+
+def _computed(
+    spec: ObjectSpec,
+    fields: list[FieldSpec],
+    table: pa.Table,
+    tables: Tables,
+    objects: Mapping[str, ObjectSpec],
+) -> pa.Table:
+    for field in fields:
         if field.name not in table.column_names:
             continue
         if field.rollup is not None:

@@ -157,7 +157,8 @@ def _collect(
     )
     con.execute(f"INSERT INTO {COLLECTED} SELECT *, 'added', NULL, NULL, NULL FROM ({added})")
     con.execute(f"INSERT INTO {COLLECTED} SELECT *, 'removed', NULL, NULL, NULL FROM ({removed})")
-    shared = [c for c in _columns(con, new) if c != key and c in set(_columns(con, old))]
+    before = set(_columns(con, old))
+    shared = [c for c in _columns(con, new) if c != key and c in before]
     if not shared:
         return
     # One pass over the joined rows: every shared column as a (name, old, new) struct, kept

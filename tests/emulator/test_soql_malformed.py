@@ -19,8 +19,9 @@ from tests.emulator.conftest import Http, error_of
             " HAVING Industry IN (SELECT Industry FROM Lead)",
             "SELECT",
         ),
-        ("SELECT Id FROM Account WITH SECURITY_ENFORCED", "WITH"),
-        ("SELECT Id FROM Account FOR VIEW", "FOR"),
+        ("SELECT Id FROM Account WITH DATA CATEGORY Geography__c AT usa__c", "DATA"),
+        ("SELECT Id FROM Account USING SCOPE Mine", "Mine"),
+        ("SELECT Id FROM Account FOR UPDATE", "UPDATE"),
     ],
 )
 def test_unsupported_syntax_gets_the_parser_wording(
@@ -87,3 +88,24 @@ def test_having_filters_grouped_fields_with_like_in_and_not_in(
     assert _groups(http, admin_token, f"StageName IN ({listed})") == set(two)
     assert _groups(http, admin_token, f"StageName NOT IN ({listed})") == every - set(two)
     assert _groups(http, admin_token, f"StageName IN ({listed}) AND COUNT(Id) > 0") == set(two)
+
+
+@pytest.mark.parametrize(
+    "clauses",
+    [
+        ("", "WITH SECURITY_ENFORCED", ""),
+        ("", "WITH USER_MODE", ""),
+        ("USING SCOPE Everything", "", ""),
+        ("", "", "FOR VIEW"),
+        ("using scope everything", "with system_mode", "for reference"),
+    ],
+)
+def test_clauses_that_change_no_answer_are_accepted(
+    http: Http, admin_token: str, clauses: tuple[str, str, str]
+) -> None:
+    scope, mode, lock = clauses
+    plain = http.query("SELECT Id FROM Account WHERE Name != null ORDER BY Id LIMIT 5", admin_token)
+    soql = f"SELECT Id FROM Account {scope} WHERE Name != null {mode} ORDER BY Id LIMIT 5 {lock}"
+    response = http.query(" ".join(soql.split()), admin_token)
+    assert response.status_code == 200, response.text
+    assert response.json() == plain.json()

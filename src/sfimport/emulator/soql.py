@@ -406,10 +406,18 @@ class _Parser:
         ):
             raise self.fail()
         self.index += 1
+        # USING SCOPE Everything: every record the user can see, which is what is answered.
+        if self.keyword("USING"):
+            self.expect_keyword("SCOPE")
+            self.accept_word({"EVERYTHING"})
         where = None
         if self.keyword("WHERE"):
             where = self.condition()
             _check_semi_joins(where)
+        # Field-level security already hides what the user may not read (INVALID_FIELD), so
+        # enforcing it, or running in user or system mode, changes no answer here.
+        if self.keyword("WITH"):
+            self.accept_word({"SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE"})
         group_by: list[FieldPath] = []
         having = None
         if self.keyword("GROUP"):
@@ -465,6 +473,9 @@ class _Parser:
                 self.index += 1
         limit = self.integer_clause("LIMIT")
         offset = self.integer_clause("OFFSET")
+        # FOR VIEW / FOR REFERENCE only update the user's recently viewed records.
+        if self.keyword("FOR"):
+            self.accept_word({"VIEW", "REFERENCE"})
         if self.current.kind != "eof":
             raise self.fail()
         for field_set in field_sets:
@@ -494,6 +505,12 @@ class _Parser:
             tuple(typeofs),
             tuple(formats),
         )
+
+    def accept_word(self, words: set[str]) -> None:
+        """One of `words` (any case) must come next; others get the parser's wording."""
+        if self.current.kind != "ident" or self.current.upper not in words:
+            raise self.fail()
+        self.index += 1
 
     def alias(self) -> str | None:
         if self.current.kind == "ident" and self.current.upper not in KEYWORDS:

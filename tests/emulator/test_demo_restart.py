@@ -109,6 +109,7 @@ def _finished_run(web: str, run_id: str) -> dict[str, Any]:
         time.sleep(0.2)
 
 
+@pytest.mark.slow  # three demo starts in subprocesses: 40-80 s on a loaded 2-core machine
 def test_a_saved_demo_connection_survives_a_restart_and_reset_starts_afresh(
     tmp_path: Path,
 ) -> None:

@@ -174,3 +174,16 @@ def test_a_holder_on_another_host_is_judged_by_its_lease_only(url: str, owner: s
     record_run(ledger)
     held_by(ledger, "r1", owner, datetime(2999, 1, 1, tzinfo=UTC))
     assert ledger.mark_abandoned() == []
+
+
+def test_a_holder_that_lost_its_run_writes_nothing_more_about_it(url: str) -> None:
+    ledger = ledger_at(url)
+    record_run(ledger)
+    ledger.update_dataset("r1", "Contact", rows=2000, pages=1)
+    # Its lease lapsed and another worker took the run over.
+    held_by(ledger, "r1", "elsewhere:4242", datetime(2999, 1, 1, tzinfo=UTC))
+    ledger.update_dataset("r1", "Contact", rows=2500, pages=2)
+    ledger.finish("r1", "failed")
+    run = ledger.get("r1")
+    assert run.status is RunStatus.RUNNING and run.worker == Holder("elsewhere", 4242)
+    assert (run.datasets[0].rows, run.datasets[0].pages) == (2000, 1)

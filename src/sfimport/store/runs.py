@@ -4,6 +4,7 @@ the checkpoints a resumed or refreshed run starts from (the frozen cursor waterm
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sfimport.errors import NotFound, SfimportError
 from sfimport.store.leases import Holder, known_dead, lapsed, this_process, wall_clock
 from sfimport.store.metadata import Base, UtcDateTime, create_metadata_engine
+
+logger = logging.getLogger(__name__)
 
 #: How long a run's lease lasts unless renewed (SFIMPORT_LEASE_SECONDS overrides it).
 DEFAULT_LEASE_SECONDS = 60.0
@@ -224,6 +227,20 @@ def _owner() -> str:
     return str(this_process())
 
 
+def _held_elsewhere(row: RunRow | None) -> bool:
+    """True when another process took the run over (its lease lapsed here, then it claimed the
+    run): this process's late writes about the run are dropped, so a slow holder that lost its
+    lease never overwrites the new holder's progress (it stops at its next page)."""
+    if row is None or row.status != RunStatus.RUNNING.value or row.lease_owner is None:
+        return False
+    if row.lease_owner == _owner():
+        return False
+    logger.warning(
+        "Run %s is held by %s now; a late update from here is dropped", row.id, row.lease_owner
+    )
+    return True
+
+
 def _rowcount(result: object) -> int:
     count = getattr(result, "rowcount", -1)
     return int(count) if isinstance(count, int) else -1
@@ -333,6 +350,8 @@ class RunLedger:
             row = session.get(RunDatasetRow, (run_id, name))
             if row is None:
                 raise NotFound(f"Run {run_id} has no data set {name}.")
+            if _held_elsewhere(session.get(RunRow, run_id)):
+                return
             for key, value in values.items():
                 setattr(row, key, value)
 
@@ -348,6 +367,8 @@ class RunLedger:
             row = session.get(RunRow, run_id)
             if row is None:
                 raise NotFound(f"There is no run {run_id}.")
+            if _held_elsewhere(row):
+                return
             row.status = status
             row.finished_at = None if status in ("running", "waiting_for_limit") else self._clock()
             if status != "running":

@@ -34,6 +34,9 @@ _REFUSED_PREFIXES = (
     "mysql_",
     "duckdb_",
     "http",
+    "arrow_",
+    "load_",
+    "which_secret",
 )
 _REFUSED = frozenset(
     {"getenv", "query", "query_table", "current_setting", "load", "install", "checkpoint"}

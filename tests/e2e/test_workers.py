@@ -18,12 +18,16 @@ from typing import Any
 import httpx2
 import pytest
 
+from sfimport.app.ports import RunInfo
+from sfimport.app.workspace import Workspace
 from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.web.scheduler import SchedulerLoop
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
 
 SFIMPORT = str(Path(sys.executable).with_name("sfimport"))
+pytestmark = pytest.mark.slow
+
 #: Read over REST in pages of 2,000 rows: three pages, so a kill can fall between two.
 CONTACTS = 5_000
 #: The test's lease: a dead worker's run is free two seconds after its last renewal.
@@ -82,6 +86,12 @@ def run_of(live: LiveOrg, run_id: str) -> dict[str, Any]:
     return found
 
 
+def seen(live: LiveOrg, run_id: str) -> RunInfo:
+    """The run as a process on the data folder reads it (cheaper than a CLI call, for polls)."""
+    with Workspace(live.settings()) as workspace:
+        return workspace.get_run(run_id)
+
+
 def wait_for(predicate: Any, what: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -138,8 +148,8 @@ def test_a_worker_killed_mid_page_is_replaced_and_the_run_finishes_exactly(
     try:
 
         def first_page_saved() -> bool:
-            run = run_of(live, run_id)
-            return run["status"] == "running" and run["datasets"][0]["pages"] >= 1
+            run = seen(live, run_id)
+            return run.status == "running" and run.datasets[0].pages >= 1
 
         wait_for(first_page_saved, "the first worker should save a page, then hang")
         running = run_of(live, run_id)
@@ -158,7 +168,7 @@ def test_a_worker_killed_mid_page_is_replaced_and_the_run_finishes_exactly(
         # (Seen from this host, the dead worker's run reads "failed, resumes at once" as soon
         # as anything opens the data folder: the holder's process is known gone.)
         wait_for(
-            lambda: run_of(live, run_id)["status"] == "complete",
+            lambda: seen(live, run_id).status == "complete",
             "the second worker should take the run over and finish it",
         )
     finally:
@@ -190,8 +200,8 @@ def test_a_worker_stopped_with_sigterm_hands_its_run_back_to_be_resumed(live: Li
     try:
 
         def first_page_saved() -> bool:
-            run = run_of(live, run_id)
-            return run["status"] == "running" and run["datasets"][0]["pages"] >= 1
+            run = seen(live, run_id)
+            return run.status == "running" and run.datasets[0].pages >= 1
 
         wait_for(first_page_saved, "the first worker should save a page, then wait for more")
         first.send_signal(signal.SIGTERM)

@@ -239,3 +239,20 @@ def test_the_loop_serve_and_demo_host_runs_a_queued_import(live: LiveOrg) -> Non
         finally:
             loop.stop()
         assert_exact_copy(live, web, "Account", '"Sales"."Account"')
+
+
+def test_one_pass_of_a_worker_runs_every_queued_run_however_few_its_slots(
+    live: LiveOrg,
+) -> None:
+    with live.workspace(workers=1) as workspace:
+        run_ids = [
+            workspace.queue_import(
+                workspace.build_plan(
+                    ImportSpec(connection="demo", folder=folder, objects=(ObjectChoice("Account"),))
+                )
+            )
+            for folder in ("North", "South", "West")
+        ]
+        assert sorted(workspace.work_queue(until_empty=True)) == sorted(run_ids)
+        assert {workspace.get_run(r).status for r in run_ids} == {"complete"}
+        assert workspace.work_queue(until_empty=True) == []

@@ -57,11 +57,17 @@ class JobsService(RunsService):
         worker = self._worker()
         taken: list[str] = []
         while not self._closing.is_set():
-            taken += [job.run_id for job in worker.run_once()]
+            started = [job.run_id for job in worker.run_once()]
+            taken += started
             if not until_empty:
                 break
-            if worker.busy() == 0 and worker.run_once() == []:
-                break
+            if not started and worker.busy() == 0:
+                # Idle now: one more look, since the last jobs may have ended just after the
+                # queue was read with every slot busy.
+                started = [job.run_id for job in worker.run_once()]
+                taken += started
+                if not started:
+                    break
             worker.wait_idle(ONCE_POLL_SECONDS)
         return taken
 

@@ -19,8 +19,13 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("CSV page -> Arrow", ("csv_page_batches", "_conform")),
     ("REST page -> Arrow", ("rest_records_batch",)),
     ("concealment", ("conceal.py",)),
-    ("staging Parquet writes", ("staging.py", "parquet/core.py")),
-    ("publish/merge into DuckDB", ("MyData.publish", "MyData.merge", "mydata.py")),
+    ("page appends into My Data's staging table", ("append_staged",)),
+    ("Parquet staging writes (column passes)", ("staging.py", "parquet/core.py")),
+    # Closing a write connection checkpoints the pages appended (DuckDB compresses them then);
+    # opening one may wait for another writer.
+    ("My Data connection open/close (checkpoint, lock waits)", ("_connect (",)),
+    ("publish/merge into DuckDB", ("publish (", "merge (", "mydata.py")),
+    ("start-up imports", ("<module>",)),
 )
 
 

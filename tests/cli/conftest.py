@@ -24,7 +24,7 @@ from sfimport.emulator import (
     serve_in_thread,
 )
 from sfimport.settings import Settings
-from tests.cli.fake_workspace import FakeWorkspace
+from tests.fakes.services import FakeServices, connection, dataset
 
 ADMIN = "admin@sfimport-demo.example"
 NOREPORTS = "noreports@sfimport-demo.example"
@@ -47,12 +47,18 @@ def loopback_redirect() -> str:
 
 
 @pytest.fixture
-def fake() -> FakeWorkspace:
-    return FakeWorkspace()
+def fake(tmp_path: Path) -> FakeServices:
+    """The services' fake with one connection, 'prod', and one data set, Sales.Lead."""
+    settings = Settings(home=tmp_path / "home", redirect_uri=loopback_redirect())
+    services = FakeServices(
+        settings, connections={"prod": connection("prod", login_url=settings.production_login_url)}
+    )
+    services.datasets["Sales.Lead"] = dataset("Sales.Lead", connection="prod")
+    return services
 
 
 @pytest.fixture
-def invoke(tmp_path: Path, fake: FakeWorkspace) -> Invoke:
+def invoke(tmp_path: Path, fake: FakeServices) -> Invoke:
     """Run one `sfimport` command against ``fake`` (or the ``workspace`` passed) and return it."""
     runner = CliRunner()
 

@@ -20,7 +20,7 @@ def test_objects_json_lists_entries(invoke: Invoke) -> None:
     assert result.exit_code == 0
     body = json.loads(result.stdout)
     assert body["connection"] == "prod"
-    assert {o["name"] for o in body["objects"]} == {"Lead", "Account", "Contact"}
+    assert {o["name"] for o in body["objects"]} == {"Lead", "Account", "Contact", "Invoice__c"}
 
 
 def test_objects_with_no_match_says_so(invoke: Invoke) -> None:
@@ -32,7 +32,7 @@ def test_objects_with_no_match_says_so(invoke: Invoke) -> None:
 def test_reports_show_id_name_folder_and_format(invoke: Invoke) -> None:
     result = invoke(["reports", "prod"])
     assert result.exit_code == 0
-    assert "00O000000000001AAA\tPipeline\tSales\tSummary" in result.stdout
+    assert "00O000000000001AAA\tLeads by Source\tSales\tSUMMARY" in result.stdout
     body = json.loads(invoke(["reports", "prod", "--json"]).stdout)
     assert body["reports"][0]["folder"] == "Sales"
 
@@ -47,4 +47,9 @@ def test_fields_list_names_and_types(invoke: Invoke) -> None:
     result = invoke(["fields", "prod", "Lead", "--json"])
     assert result.exit_code == 0
     fields = json.loads(result.stdout)["fields"]
-    assert [(f["name"], f["sf_type"]) for f in fields] == [("Id", "id"), ("Email", "email")]
+    assert len(fields) == 30
+    assert [(f["name"], f["sf_type"]) for f in fields[:3]] == [
+        ("Id", "id"),
+        ("Name", "string"),
+        ("Email", "email"),
+    ]

@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 from sfimport.cli import app
 from sfimport.cli.context import CliState
 from tests.cli.conftest import Invoke
-from tests.cli.fake_workspace import FakeWorkspace
+from tests.fakes.services import SECRET_TOKEN, FakeServices
 
-SECRET = "5Aep861-very-secret-refresh-token"
+SECRET = SECRET_TOKEN
 
 
 def test_connect_with_a_refresh_token_from_stdin_never_prints_it(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     result = invoke(["connect", "ci", "--refresh-token", "-"], input=SECRET + "\n")
     assert result.exit_code == 0, result.output
@@ -30,7 +30,7 @@ def test_connect_with_a_refresh_token_from_stdin_never_prints_it(
 
 
 def test_connect_with_a_refresh_token_from_the_environment(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     result = CliRunner().invoke(
         app,
@@ -76,21 +76,21 @@ def _follow_redirect(
 
 
 def test_connect_opens_the_browser_and_completes_on_the_loopback_redirect(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
-    opened, open_browser, threads = _follow_redirect({"code": "abc", "state": "state-123"})
+    opened, open_browser, threads = _follow_redirect({"code": "abc", "state": "state1"})
     result = invoke(["connect", "prod2", "--timeout", "5"], open_browser=open_browser)
     for thread in threads:
         thread.join()
     assert result.exit_code == 0, result.output
     assert opened and "redirect_uri=http://127.0.0.1:" in opened[0]
     assert "/oauth/callback" in opened[0]
-    assert fake.completed == [{"state": "state-123", "code": "abc", "error": None}]
+    assert fake.completed == [{"state": "state1", "code": "abc", "error": None}]
     assert "Connected 'prod2'" in result.stdout
 
 
 def test_connect_when_the_person_denies_access_says_so_and_exits_1(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     _, open_browser, threads = _follow_redirect(
         {"error": "access_denied", "error_description": "end-user+denied+authorization"}
@@ -133,17 +133,20 @@ def test_connections_lists_names_users_and_api_usage(invoke: Invoke) -> None:
     assert "120/15,000" in row
 
 
-def test_connections_with_none_says_how_to_create_one(invoke: Invoke) -> None:
-    result = invoke(["connections"], workspace=FakeWorkspace(connections={}))
+def test_connections_with_none_says_how_to_create_one(invoke: Invoke, fake: FakeServices) -> None:
+    fake.connections.clear()
+    result = invoke(["connections"])
     assert result.exit_code == 0
     assert "sfimport connect NAME" in result.stdout
 
 
-def test_check_lists_permissions_and_exits_1_when_one_is_missing(invoke: Invoke) -> None:
-    ws = FakeWorkspace(permissions_missing=("Run Reports",))
-    result = invoke(["check", "prod"], workspace=ws)
+def test_check_lists_permissions_and_exits_1_when_one_is_missing(
+    invoke: Invoke, fake: FakeServices
+) -> None:
+    fake.missing_permissions.add("Run Reports")
+    result = invoke(["check", "prod"])
     assert result.exit_code == 1
-    assert "Run Reports\tno\timports" in result.stdout
+    assert "Run Reports\tno\timporting reports" in result.stdout
     assert "Missing: Run Reports." in result.stdout
 
 
@@ -158,7 +161,7 @@ def test_check_json_lists_every_permission(invoke: Invoke) -> None:
     ]
 
 
-def test_disconnect_revokes_and_forgets_the_connection(invoke: Invoke, fake: FakeWorkspace) -> None:
+def test_disconnect_revokes_and_forgets_the_connection(invoke: Invoke, fake: FakeServices) -> None:
     result = invoke(["disconnect", "prod", "--yes"])
     assert result.exit_code == 0
     assert "Deleted connection 'prod'. The token was revoked at Salesforce." in result.stdout
@@ -168,9 +171,7 @@ def test_disconnect_revokes_and_forgets_the_connection(invoke: Invoke, fake: Fak
     assert json.loads(again.stdout)["error"]["kind"] == "not_found"
 
 
-def test_disconnect_asks_first_and_a_no_deletes_nothing(
-    invoke: Invoke, fake: FakeWorkspace
-) -> None:
+def test_disconnect_asks_first_and_a_no_deletes_nothing(invoke: Invoke, fake: FakeServices) -> None:
     declined = invoke(["disconnect", "prod"], interactive=True, input="n\n")
     assert declined.exit_code == 1
     assert "Delete the connection 'prod'" in declined.stderr
@@ -183,7 +184,7 @@ def test_disconnect_asks_first_and_a_no_deletes_nothing(
 
 
 def test_disconnect_without_a_terminal_or_in_json_needs_yes(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     piped = invoke(["disconnect", "prod"], interactive=False)
     assert piped.exit_code == 2

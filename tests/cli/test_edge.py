@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sfimport.cli import app
 from tests.cli.conftest import Invoke
-from tests.cli.fake_workspace import FakeWorkspace
+from tests.fakes.services import FakeServices
 
 
 def test_help_documents_every_command_and_the_exit_codes(invoke: Invoke) -> None:
@@ -79,9 +79,7 @@ def test_an_unknown_command_exits_2(invoke: Invoke) -> None:
     assert "No such command 'frobnicate'" in result.stderr
 
 
-def test_an_unexpected_exception_is_one_line_and_exit_1(
-    invoke: Invoke, fake: FakeWorkspace
-) -> None:
+def test_an_unexpected_exception_is_one_line_and_exit_1(invoke: Invoke, fake: FakeServices) -> None:
     fake.explode = RuntimeError("disk on fire")
     result = invoke(["objects", "prod"])
     assert result.exit_code == 1
@@ -91,7 +89,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_1(
 
 
 def test_debug_shows_the_traceback_of_an_unexpected_exception(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     fake.explode = RuntimeError("disk on fire")
     result = invoke(["--debug", "objects", "prod"])

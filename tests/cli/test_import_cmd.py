@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.store.runs import RunStatus
 from tests.cli.conftest import Invoke
-from tests.cli.fake_workspace import FakeWorkspace
+from tests.fakes.services import FakeServices
 
 FULL = [
     "import",
@@ -32,7 +33,7 @@ FULL = [
 ]
 
 
-def test_flags_build_the_same_spec_the_wizard_saves(invoke: Invoke, fake: FakeWorkspace) -> None:
+def test_flags_build_the_same_spec_the_wizard_saves(invoke: Invoke, fake: FakeServices) -> None:
     result = invoke([*FULL, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert fake.plans == [
@@ -48,13 +49,13 @@ def test_flags_build_the_same_spec_the_wizard_saves(invoke: Invoke, fake: FakeWo
     ]
 
 
-def test_dry_run_prints_the_review_and_imports_nothing(invoke: Invoke, fake: FakeWorkspace) -> None:
+def test_dry_run_prints_the_review_and_imports_nothing(invoke: Invoke, fake: FakeServices) -> None:
     result = invoke(["import", "prod", "-o", "Lead", "--conceal", "Lead", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert fake.imports == []
     out = result.stdout
     assert "Review: from 'prod' into folder 'Salesforce'" in out
-    assert "Lead\tobject\trest\t250\t3\tEmail, Phone\t3" in out
+    assert "Lead\tobject\trest\t250\t4\tName, Email\t3" in out
     assert "Lead.Photo skipped: binary content (base64) is not imported" in out
     assert "API calls: 3 of 14,880 remaining today: within budget." in out
     assert (
@@ -64,7 +65,7 @@ def test_dry_run_prints_the_review_and_imports_nothing(invoke: Invoke, fake: Fak
     assert "Dry run: nothing was imported." in out
 
 
-def test_dry_run_json_is_the_review_only(invoke: Invoke, fake: FakeWorkspace) -> None:
+def test_dry_run_json_is_the_review_only(invoke: Invoke, fake: FakeServices) -> None:
     result = invoke(["import", "prod", "-o", "Lead", "--dry-run", "--json"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
@@ -80,31 +81,36 @@ def test_dry_run_json_is_the_review_only(invoke: Invoke, fake: FakeWorkspace) ->
 
 
 def test_a_complete_import_prints_progress_lines_and_exits_0(
-    invoke: Invoke, fake: FakeWorkspace
+    invoke: Invoke, fake: FakeServices
 ) -> None:
     result = invoke(["import", "prod", "-o", "Lead", "-o", "Account"])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Lead: downloading 125/250 rows (50%, 1,000 rows/s, about 1 s left)" in out
     assert "Account: done 40/40 rows" in out
-    assert "Run run-1: Complete." in out
+    assert "Run run0001: Complete." in out
     assert len(fake.imports) == 1
 
 
-def test_a_partial_import_exits_3_and_says_when_it_resumes(invoke: Invoke) -> None:
-    result = invoke(["import", "prod", "-o", "Lead"], workspace=FakeWorkspace(run_status="partial"))
+def test_a_partial_import_exits_3_and_says_when_it_resumes(
+    invoke: Invoke, fake: FakeServices
+) -> None:
+    fake.run_status = RunStatus.PARTIAL
+    result = invoke(["import", "prod", "-o", "Lead"])
     assert result.exit_code == 3
-    waiting = invoke(
-        ["import", "prod", "-o", "Lead"], workspace=FakeWorkspace(run_status="waiting_for_limit")
-    )
+    fake.run_status = RunStatus.WAITING_FOR_LIMIT
+    waiting = invoke(["import", "prod", "-o", "Lead"])
     assert waiting.exit_code == 3
-    assert "Waiting for the org's daily API limit to reset (resumes at 2026-01-05T09:30" in (
+    assert "Waiting for the org's daily API limit to reset (resumes at 2025-03-01T12:00" in (
         waiting.stdout
     )
 
 
-def test_a_failed_import_exits_1_with_the_error_and_its_remedy(invoke: Invoke) -> None:
-    result = invoke(["import", "prod", "-o", "Lead"], workspace=FakeWorkspace(run_status="failed"))
+def test_a_failed_import_exits_1_with_the_error_and_its_remedy(
+    invoke: Invoke, fake: FakeServices
+) -> None:
+    fake.run_status = RunStatus.FAILED
+    result = invoke(["import", "prod", "-o", "Lead"])
     assert result.exit_code == 1
     assert "Error: The token was revoked." in result.stderr
     assert "Fix: Re-authorise." in result.stderr
@@ -147,7 +153,7 @@ def test_a_conceal_column_without_a_dot_is_a_usage_error(invoke: Invoke) -> None
     assert "must be DATASET.COLUMN" in result.stderr
 
 
-def test_a_report_name_with_dots_keeps_its_column(invoke: Invoke, fake: FakeWorkspace) -> None:
+def test_a_report_name_with_dots_keeps_its_column(invoke: Invoke, fake: FakeServices) -> None:
     result = invoke(
         [
             "import",
@@ -164,7 +170,7 @@ def test_a_report_name_with_dots_keeps_its_column(invoke: Invoke, fake: FakeWork
 
 
 def test_save_spec_then_spec_reproduces_the_same_import(
-    invoke: Invoke, fake: FakeWorkspace, tmp_path: Path
+    invoke: Invoke, fake: FakeServices, tmp_path: Path
 ) -> None:
     spec_file = tmp_path / "sales.toml"
     first = invoke([*FULL, "--dry-run", "--save-spec", str(spec_file)])
@@ -197,9 +203,7 @@ def test_spec_cannot_be_combined_with_selection_flags(invoke: Invoke, tmp_path: 
     assert "--spec cannot be combined with --object" in result.stderr
 
 
-def test_budget_overrides_the_spec_file(
-    invoke: Invoke, fake: FakeWorkspace, tmp_path: Path
-) -> None:
+def test_budget_overrides_the_spec_file(invoke: Invoke, fake: FakeServices, tmp_path: Path) -> None:
     spec_file = tmp_path / "s.toml"
     spec_file.write_text(ImportSpec("prod", "Sales", objects=(ObjectChoice("Lead"),)).to_toml())
     result = invoke(["import", "--spec", str(spec_file), "--budget", "10", "--dry-run"])
@@ -207,9 +211,11 @@ def test_budget_overrides_the_spec_file(
     assert fake.plans[0].budget_percent == 10.0
 
 
-def test_an_import_over_its_api_budget_starts_nothing_and_exits_1(invoke: Invoke) -> None:
-    fake = FakeWorkspace(api_remaining=2)
-    result = invoke(["import", "prod", "-o", "Lead"], workspace=fake)
+def test_an_import_over_its_api_budget_starts_nothing_and_exits_1(
+    invoke: Invoke, fake: FakeServices
+) -> None:
+    fake.api_remaining = 2
+    result = invoke(["import", "prod", "-o", "Lead"])
     assert result.exit_code == 1
     assert "OVER BUDGET" in result.stdout
     assert "Error: This import needs 3 API calls; its budget (the org's usage may reach 80%" in (

@@ -14,8 +14,8 @@ from sfimport.extract.events import ProgressEvent
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.settings import Settings
 from tests.cli.conftest import Invoke
-from tests.cli.fake_workspace import NOW
 from tests.extract.fake_org import FakeOrg, client_for, make_records
+from tests.fakes.services import NOW
 
 
 def _event(phase: str, done: int) -> ProgressEvent:

@@ -19,8 +19,8 @@ from sfimport.cli import app as cli
 from sfimport.settings import Settings, metadata_database_url
 from sfimport.store import accounts as accounts_store
 from sfimport.web import create_app
+from tests.fakes.services import FakeServices
 from tests.web.conftest import CSRF, connect
-from tests.web.fake_workspace import FakeWorkspace
 
 PASSWORDS = {
     "ada": "ada-admin-passphrase",
@@ -73,7 +73,7 @@ def tokens(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def web(settings: Settings, tokens: dict[str, str]) -> Iterator[TestClient]:
-    workspace = FakeWorkspace(settings)
+    workspace = FakeServices(settings)
     app = create_app(settings, workspace=workspace, scheduler_interval=None)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sfimport.settings import Settings
 from sfimport.web import create_app
 from sfimport.web.access import issue_access_token
+from tests.fakes.services import FakeServices
 from tests.web.conftest import CSRF, csrf_of
-from tests.web.fake_workspace import FakeWorkspace
 
 
 def _client(settings: Settings) -> TestClient:
-    workspace = FakeWorkspace(settings)
+    workspace = FakeServices(settings)
     app = create_app(settings, workspace=workspace, scheduler_interval=None)
     return TestClient(app, base_url="http://127.0.0.1:8000")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.fakes.services import FakeServices
 from tests.web.conftest import connect
-from tests.web.fake_workspace import FakeWorkspace
 
 
 def test_openapi_describes_connections_catalog_plans_runs_and_datasets(client: TestClient) -> None:
@@ -25,7 +25,7 @@ def test_openapi_describes_connections_catalog_plans_runs_and_datasets(client: T
 
 
 def test_a_script_can_plan_start_and_follow_an_import(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     spec = {
@@ -35,14 +35,14 @@ def test_a_script_can_plan_start_and_follow_an_import(
         "conceal": {"Lead": None},
     }
     plan = client.post("/api/plans", json=spec).json()
-    assert plan["datasets"][0]["expected_rows"] == 42
+    assert plan["datasets"][0]["expected_rows"] == 250
     assert plan["datasets"][0]["concealed"] == ["Name", "Email"]
     run_id = client.post("/api/runs", json=spec).json()["run_id"]
     assert client.get(f"/api/runs/{run_id}").json()["status"] == "complete"
     names = [d["qualified"] for d in client.get("/api/datasets").json()["items"]]
     assert names == ["Sales.Lead"]
     preview = client.get("/api/datasets/Sales.Lead/preview").json()
-    assert preview["columns"][0] == ["Id", "VARCHAR"]
+    assert preview["columns"][0] == {"name": "Id", "type": "VARCHAR"}
 
 
 def test_an_invalid_spec_is_a_usage_error(client: TestClient) -> None:
@@ -54,7 +54,7 @@ def test_an_invalid_spec_is_a_usage_error(client: TestClient) -> None:
 
 def test_authorize_returns_the_salesforce_url_for_a_browser(client: TestClient) -> None:
     body = client.post("/api/connections/authorize", json={"name": "Scripted"}).json()
-    assert body["authorize_url"].startswith("https://login.example/")
+    assert body["authorize_url"].startswith("https://login.salesforce.com/")
 
 
 def test_a_read_only_query_over_the_api(client: TestClient) -> None:

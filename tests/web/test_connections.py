@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.fakes.services import FakeServices
 from tests.web.conftest import connect, csrf_of
-from tests.web.fake_workspace import FakeWorkspace
 
 
 def test_next_on_new_connection_redirects_to_salesforce_login(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     token = csrf_of(client)
     response = client.post(
@@ -19,7 +19,7 @@ def test_next_on_new_connection_redirects_to_salesforce_login(
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"].startswith("https://login.example/services/oauth2/")
+    assert response.headers["location"].startswith("https://login.salesforce.com/services/oauth2/")
 
 
 def test_use_sandbox_sends_the_person_to_the_sandbox_login(client: TestClient) -> None:
@@ -29,7 +29,7 @@ def test_use_sandbox_sends_the_person_to_the_sandbox_login(client: TestClient) -
         data={"csrf_token": token, "name": "Sandbox", "sandbox": "true"},
         follow_redirects=False,
     )
-    assert response.headers["location"].startswith("https://test.example/")
+    assert response.headers["location"].startswith("https://test.salesforce.com/")
 
 
 def test_a_my_domain_login_url_is_used_when_given(client: TestClient) -> None:
@@ -50,7 +50,7 @@ def test_an_empty_connector_name_is_asked_for_again(client: TestClient) -> None:
 
 
 def test_after_allow_the_connection_page_shows_the_permission_check(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     workspace.missing_permissions = {"Run Reports"}
     landed = connect(client)
@@ -78,7 +78,7 @@ def test_after_allow_with_every_permission_the_wizard_goes_on_to_select_data(
 
 
 def test_a_user_without_api_access_gets_no_success_banner_and_try_again(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     workspace.missing_permissions = {"API Enabled"}
     page = client.get(connect(client)).text
@@ -96,7 +96,7 @@ def test_a_user_without_api_access_gets_no_success_banner_and_try_again(
     assert 'class="button primary" href="/import/Sales%20org/select"' in again
 
 
-def test_deny_lands_back_with_a_clear_message(client: TestClient, workspace: FakeWorkspace) -> None:
+def test_deny_lands_back_with_a_clear_message(client: TestClient, workspace: FakeServices) -> None:
     token = csrf_of(client)
     r = client.post(
         "/connections/new", data={"csrf_token": token, "name": "Sales org"}, follow_redirects=False
@@ -140,7 +140,7 @@ def test_test_connection_refreshes_api_usage(client: TestClient) -> None:
 
 
 def test_reauthorise_goes_back_to_salesforce_for_the_same_connection(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client, sandbox=True)
     token = csrf_of(client, "/connections/Sales org")
@@ -159,7 +159,7 @@ def test_reauthorise_goes_back_to_salesforce_for_the_same_connection(
 
 
 def test_denying_a_re_authorisation_goes_back_to_the_connection(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     token = csrf_of(client, "/connections/Sales org")
@@ -172,7 +172,7 @@ def test_denying_a_re_authorisation_goes_back_to_the_connection(
     assert "“Sales org” was not re-authorised." in page.text
 
 
-def test_delete_asks_first_then_revokes(client: TestClient, workspace: FakeWorkspace) -> None:
+def test_delete_asks_first_then_revokes(client: TestClient, workspace: FakeServices) -> None:
     connect(client)
     confirm = client.get("/connections/Sales org/delete").text
     assert "revokes its access" in confirm
@@ -180,11 +180,11 @@ def test_delete_asks_first_then_revokes(client: TestClient, workspace: FakeWorks
     token = csrf_of(client, "/connections/Sales org/delete")
     page = client.post("/connections/Sales org/delete", data={"csrf_token": token})
     assert page.url.path == "/connections"
-    assert "access revoked" in page.text
+    assert "revoked at Salesforce" in page.text
     assert workspace.deleted == ["Sales org"]
 
 
 def test_an_unknown_connection_is_a_plain_not_found_page(client: TestClient) -> None:
     page = client.get("/connections/Nope")
     assert page.status_code == 404
-    assert "No connection named" in page.text
+    assert "There is no connection named" in page.text

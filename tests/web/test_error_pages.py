@@ -17,8 +17,8 @@ from sfimport.errors import (
     StoreBusy,
     TransientError,
 )
+from tests.fakes.services import FakeServices
 from tests.web.conftest import connect
-from tests.web.fake_workspace import FakeWorkspace
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ from tests.web.fake_workspace import FakeWorkspace
 )
 def test_each_error_has_a_plain_page_with_its_remedy(
     client: TestClient,
-    workspace: FakeWorkspace,
+    workspace: FakeServices,
     error: SfimportError,
     status: int,
     title: str,
@@ -91,7 +91,7 @@ def test_each_error_has_a_plain_page_with_its_remedy(
 
 
 def test_the_api_returns_errors_as_json_with_kind_and_remedy(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     workspace.catalog_error = ApiDisabled("API is disabled for this user")

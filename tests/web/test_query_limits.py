@@ -20,14 +20,14 @@ from fastapi.testclient import TestClient
 from sfimport.settings import Settings
 from sfimport.web import create_app
 from sfimport.web.server import server_for
+from tests.fakes.services import FakeServices
 from tests.web.conftest import csrf_of
-from tests.web.fake_workspace import FakeWorkspace
 
 CROSS_JOIN = "SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE a.range <> b.range"
 
 
-def _app(tmp_path: Path, **settings: Any) -> tuple[FastAPI, FakeWorkspace]:
-    workspace = FakeWorkspace(Settings(home=tmp_path, secret_key="k", **settings))
+def _app(tmp_path: Path, **settings: Any) -> tuple[FastAPI, FakeServices]:
+    workspace = FakeServices(Settings(home=tmp_path, secret_key="k", **settings))
     return create_app(workspace.settings, workspace=workspace, scheduler_interval=None), workspace
 
 

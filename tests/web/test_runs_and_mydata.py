@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 
 from sfimport.app.ports import ErrorInfo, FailedAttempt
 from sfimport.extract.spec import ImportSpec, ObjectChoice
+from tests.fakes.services import NOW, FakeServices, failed_field_run, interrupted_run
 from tests.web.conftest import connect, csrf_of
-from tests.web.fake_workspace import NOW, FakeWorkspace, failed_field_run, interrupted_run
 
 
-def _spec(workspace: FakeWorkspace) -> ImportSpec:
+def _spec(workspace: FakeServices) -> ImportSpec:
     return ImportSpec(
         connection="Sales org", folder="Sales", start_date=None, objects=(ObjectChoice("Lead"),)
     )
@@ -35,7 +35,7 @@ def test_the_run_page_renders_progress_from_the_run_history(client: TestClient) 
     run_id = _import_lead(client)
     page = client.get(f"/runs/{run_id}").text  # a reload renders the same state
     assert 'data-dataset="Lead"' in page
-    assert "42 / 42" in page
+    assert "250 / 250" in page
     assert "100%" in page
     assert "1000 rows/s" in page
     assert "Open My Data" in page
@@ -45,8 +45,14 @@ def test_progress_events_are_polled_after_a_sequence_number(client: TestClient) 
     run_id = _import_lead(client)
     body = client.get(f"/api/runs/{run_id}/events?after=0").json()
     assert body["final"] is True and body["status"] == "complete"
-    assert [e["seq"] for e in body["events"]] == [1]
-    assert client.get(f"/api/runs/{run_id}/events?after=1").json()["events"] == []
+    assert [e["seq"] for e in body["events"]] == [1, 2, 3]
+    assert [
+        e["seq"] for e in client.get(f"/api/runs/{run_id}/events?after=1").json()["events"]
+    ] == [
+        2,
+        3,
+    ]
+    assert client.get(f"/api/runs/{run_id}/events?after=3").json()["events"] == []
 
 
 def test_my_data_lists_folders_rows_source_and_concealed_columns(client: TestClient) -> None:
@@ -60,7 +66,7 @@ def test_my_data_lists_folders_rows_source_and_concealed_columns(client: TestCli
 
 
 def test_my_data_shows_the_last_failure_beside_the_last_success(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     failure = FailedAttempt(
@@ -94,7 +100,7 @@ def test_a_data_set_page_has_preview_types_controls_and_history(client: TestClie
 
 
 def test_the_run_history_lists_the_import_of_the_data_set(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     run_id = _import_lead(client)
     workspace.start_import(workspace.build_plan(replace(_spec(workspace), folder="Other")))
@@ -112,7 +118,7 @@ def test_refresh_starts_a_run_for_the_data_set(client: TestClient) -> None:
     assert "Refresh progress" in page.text
 
 
-def test_a_schedule_is_saved_and_shown(client: TestClient, workspace: FakeWorkspace) -> None:
+def test_a_schedule_is_saved_and_shown(client: TestClient, workspace: FakeServices) -> None:
     _import_lead(client)
     token = csrf_of(client, "/mydata/Sales.Lead")
     page = client.post("/mydata/Sales.Lead/schedule", data={"csrf_token": token, "every": "1d"})
@@ -151,7 +157,7 @@ def test_the_sql_box_runs_read_only_queries(client: TestClient) -> None:
 
 
 def test_a_removed_field_offers_reimport_and_continue_buttons(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = failed_field_run(workspace, "Sales.Lead")
@@ -168,7 +174,7 @@ def test_a_removed_field_offers_reimport_and_continue_buttons(
 
 
 def test_retry_starts_a_new_refresh_of_the_failed_data_set(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = failed_field_run(workspace, "Sales.Lead")
@@ -179,7 +185,7 @@ def test_retry_starts_a_new_refresh_of_the_failed_data_set(
 
 
 def test_an_interrupted_run_offers_re_authorise_and_resume(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
@@ -190,7 +196,7 @@ def test_an_interrupted_run_offers_re_authorise_and_resume(
 
 
 def test_resume_continues_the_same_run_and_follows_it(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
@@ -203,7 +209,7 @@ def test_resume_continues_the_same_run_and_follows_it(
 
 
 def test_resuming_a_complete_run_says_there_is_nothing_to_resume(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     run_id = _import_lead(client)
     token = csrf_of(client)
@@ -213,7 +219,7 @@ def test_resuming_a_complete_run_says_there_is_nothing_to_resume(
 
 
 def test_the_connection_page_lists_runs_that_can_resume(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = interrupted_run(workspace, "Sales.Lead", connection="Sales org")
@@ -223,7 +229,7 @@ def test_the_connection_page_lists_runs_that_can_resume(
 
 
 def test_the_runs_list_shows_when_a_waiting_run_resumes(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     run_id = _import_lead(client)
     workspace.runs[run_id] = replace(
@@ -235,7 +241,7 @@ def test_the_runs_list_shows_when_a_waiting_run_resumes(
 
 
 def test_the_data_set_page_lists_its_schedules_and_its_connections(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     workspace.set_schedule("Sales.Lead", "1d")
@@ -248,7 +254,7 @@ def test_the_data_set_page_lists_its_schedules_and_its_connections(
 
 
 def test_a_schedule_is_removed_from_the_data_set_page(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     workspace.set_schedule("Sales.Lead", "1d")
@@ -263,7 +269,7 @@ def test_a_schedule_is_removed_from_the_data_set_page(
 
 
 def test_a_schedule_of_another_data_set_is_not_removed_from_this_page(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     workspace.schedules["Other.Lead"] = "1h"
@@ -276,7 +282,7 @@ def test_a_schedule_of_another_data_set_is_not_removed_from_this_page(
 
 
 def test_a_connection_schedule_is_saved_and_removed_on_the_connection_page(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     token = csrf_of(client, "/connections/Sales org")
@@ -289,7 +295,7 @@ def test_a_connection_schedule_is_saved_and_removed_on_the_connection_page(
 
 
 def test_a_failed_run_has_one_outcome_and_one_primary_button_the_first_fix(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     _import_lead(client)
     run_id = failed_field_run(workspace, "Sales.Lead")

@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 
 from sfimport.web import create_app
 from sfimport.web.scheduler import SchedulerLoop
-from tests.web.fake_workspace import FakeWorkspace
+from tests.fakes.services import FakeServices
 
 
 def test_the_scheduler_runs_while_the_app_is_up_and_stops_with_it(
-    workspace: FakeWorkspace,
+    workspace: FakeServices,
 ) -> None:
     app = create_app(workspace.settings, workspace=workspace, scheduler_interval=0.01)
     with TestClient(app, base_url="http://127.0.0.1:8000"):
@@ -25,7 +25,7 @@ def test_the_scheduler_runs_while_the_app_is_up_and_stops_with_it(
     assert workspace.scheduler_ticks == ticks
 
 
-def test_a_failing_pass_does_not_stop_the_loop(workspace: FakeWorkspace) -> None:
+def test_a_failing_pass_does_not_stop_the_loop(workspace: FakeServices) -> None:
     calls: list[int] = []
 
     def boom() -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.fakes.services import SECRET_TOKEN, FakeServices
 from tests.web.conftest import connect, csrf_of
-from tests.web.fake_workspace import SECRET_TOKEN, FakeWorkspace
 
 
 def test_session_cookie_is_signed_http_only_and_same_site(client: TestClient) -> None:
@@ -25,7 +25,7 @@ def test_a_tampered_session_cookie_starts_a_new_session(client: TestClient) -> N
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     client.get("/connections/new")
     response = client.post("/connections/new", data={"name": "x"}, follow_redirects=False)
@@ -44,7 +44,7 @@ def test_a_form_post_with_another_sessions_token_is_refused(client: TestClient) 
 
 
 def test_every_form_on_every_page_carries_a_csrf_token(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     pages = [
@@ -62,7 +62,7 @@ def test_every_form_on_every_page_carries_a_csrf_token(
 
 
 def test_record_values_from_salesforce_show_as_text_not_markup(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     workspace.record_value = "<script>alert(1)</script>"
     connect(client)
@@ -101,7 +101,7 @@ def test_pages_contain_no_inline_script(client: TestClient) -> None:
 
 
 def test_an_oauth_callback_with_a_state_this_browser_did_not_start_is_refused(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     workspace.begin_authorization("Stolen")  # started elsewhere, e.g. an attacker's browser
     response = client.get("/oauth/callback?code=abc&state=state1")
@@ -121,7 +121,7 @@ def test_an_oauth_state_cannot_be_used_twice(client: TestClient) -> None:
 
 
 def test_no_page_or_api_answer_contains_a_token(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     for path in (
@@ -180,7 +180,7 @@ def test_a_wrong_method_names_every_allowed_one(client: TestClient) -> None:
 
 
 def test_api_actions_without_a_body_need_no_content_type(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     assert client.post("/api/connections/Sales org/test").status_code == 200

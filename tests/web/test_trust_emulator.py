@@ -4,16 +4,13 @@ hosts outside Salesforce and malformed URLs are refused with a 400, never a redi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sfimport.app.workspace import Workspace
-from sfimport.web import create_app
-from tests.salesforce.emulated import Emulated, demo_user, emulator, settings_for
-from tests.web.conftest import CSRF
+from tests.salesforce.emulated import Emulated, demo_user
+from tests.web.conftest import csrf_of
 
 BAD_LOGIN_URLS = [
     "https://evil.example",
@@ -25,52 +22,32 @@ BAD_LOGIN_URLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def emulated() -> Iterator[Emulated]:
-    with emulator() as running:
-        yield running
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, emulated: Emulated) -> Iterator[Workspace]:
-    settings = settings_for(tmp_path / "home", emulated)
-    with Workspace(settings, sleep=lambda s: None) as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def client(workspace: Workspace) -> Iterator[TestClient]:
-    app = create_app(workspace.settings, workspace=workspace, scheduler_interval=None)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
-        yield client
-
-
-def csrf(client: TestClient, path: str) -> str:
-    match = CSRF.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 @pytest.mark.parametrize("login_url", BAD_LOGIN_URLS)
 def test_the_connection_form_refuses_foreign_or_malformed_login_urls(
-    client: TestClient, workspace: Workspace, login_url: str
+    engine_client: TestClient, engine: Workspace, login_url: str
 ) -> None:
-    response = client.post(
+    response = engine_client.post(
         "/connections/new",
-        data={"csrf_token": csrf(client, "/connections/new"), "name": "x", "login_url": login_url},
+        data={
+            "csrf_token": csrf_of(engine_client, "/connections/new"),
+            "name": "x",
+            "login_url": login_url,
+        },
         follow_redirects=False,
     )
     assert response.status_code == 400
     assert "location" not in response.headers
     assert "Salesforce login" in response.text or "is not a valid" in response.text
-    assert workspace.list_connections() == []
+    assert engine.list_connections() == []
 
 
 @pytest.mark.parametrize("login_url", BAD_LOGIN_URLS)
 def test_the_api_refuses_foreign_or_malformed_login_urls(
-    client: TestClient, login_url: str
+    engine_client: TestClient, login_url: str
 ) -> None:
-    response = client.post("/api/connections/authorize", json={"name": "x", "login_url": login_url})
+    response = engine_client.post(
+        "/api/connections/authorize", json={"name": "x", "login_url": login_url}
+    )
     assert response.status_code == 400
     assert response.json()["kind"] == "usage"
     assert "authorize_url" not in response.json()
@@ -80,30 +57,30 @@ def test_the_api_refuses_foreign_or_malformed_login_urls(
 
 
 @pytest.fixture
-def demo(workspace: Workspace, emulated: Emulated) -> str:
-    workspace.connect_with_refresh_token("demo", emulated.refresh_token_for(demo_user("admin")))
+def demo(engine: Workspace, emulated: Emulated) -> str:
+    engine.connect_with_refresh_token("demo", emulated.refresh_token_for(demo_user("admin")))
     return "demo"
 
 
 @pytest.mark.parametrize("path", ["/api/runs", "/api/plans"])
 def test_the_api_refuses_an_unknown_conceal_target(
-    client: TestClient, workspace: Workspace, demo: str, path: str
+    engine_client: TestClient, engine: Workspace, demo: str, path: str
 ) -> None:
     spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
-    response = client.post(path, json={**spec, "conceal": {"Leads": None}})
+    response = engine_client.post(path, json={**spec, "conceal": {"Leads": None}})
     assert response.status_code == 400, response.text
     assert "Cannot conceal 'Leads'" in response.text and "Did you mean 'Lead'?" in response.text
-    assert workspace.list_datasets() == []
-    assert workspace.list_runs() == []
+    assert engine.list_datasets() == []
+    assert engine.list_runs() == []
 
 
 def test_the_obfuscate_form_refuses_an_unknown_data_set(
-    client: TestClient, workspace: Workspace, demo: str
+    engine_client: TestClient, engine: Workspace, demo: str
 ) -> None:
-    selected = client.post(
+    selected = engine_client.post(
         f"/import/{demo}/select",
         data={
-            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "csrf_token": csrf_of(engine_client, f"/import/{demo}/select"),
             "object": "Lead",
             "shown_object": "Lead",
             "folder": "__new__",
@@ -112,31 +89,36 @@ def test_the_obfuscate_form_refuses_an_unknown_data_set(
         follow_redirects=False,
     )
     assert selected.status_code == 303, selected.text
-    response = client.post(
+    response = engine_client.post(
         f"/import/{demo}/obfuscate",
-        data={"csrf_token": csrf(client, f"/import/{demo}/obfuscate"), "conceal": "Leads"},
+        data={
+            "csrf_token": csrf_of(engine_client, f"/import/{demo}/obfuscate"),
+            "conceal": "Leads",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 400
     assert "Did you mean" in response.text and "Leads" in response.text
-    assert workspace.list_runs() == []
+    assert engine.list_runs() == []
 
 
 # --- start dates ----------------------------------------------------------------------------
 
 
-def test_the_api_refuses_an_out_of_range_start_date(client: TestClient, demo: str) -> None:
+def test_the_api_refuses_an_out_of_range_start_date(engine_client: TestClient, demo: str) -> None:
     spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
-    response = client.post("/api/plans", json={**spec, "start_date": "0001-01-01"})
+    response = engine_client.post("/api/plans", json={**spec, "start_date": "0001-01-01"})
     assert response.status_code == 400, response.text
     assert "out of range" in response.text
 
 
-def test_the_select_form_refuses_an_out_of_range_start_date(client: TestClient, demo: str) -> None:
-    response = client.post(
+def test_the_select_form_refuses_an_out_of_range_start_date(
+    engine_client: TestClient, demo: str
+) -> None:
+    response = engine_client.post(
         f"/import/{demo}/select",
         data={
-            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "csrf_token": csrf_of(engine_client, f"/import/{demo}/select"),
             "object": "Lead",
             "shown_object": "Lead",
             "folder": "__new__",
@@ -153,26 +135,26 @@ def test_the_select_form_refuses_an_out_of_range_start_date(client: TestClient, 
 
 
 def test_the_review_and_the_api_state_the_budget_the_same_way(
-    client: TestClient, demo: str
+    engine_client: TestClient, demo: str
 ) -> None:
     spec = {"connection": demo, "folder": "Sales", "objects": [{"name": "Lead"}]}
-    plan = client.post("/api/plans", json={**spec, "budget_percent": 50}).json()
+    plan = engine_client.post("/api/plans", json={**spec, "budget_percent": 50}).json()
     assert plan["budget_percent"] == 50
     assert plan["api_calls_planning"] == 3  # the limits read, describe, COUNT()
     assert plan["budget_calls"] == 7500 - (15000 - plan["api_remaining"])
-    schema = client.get("/openapi.json").json()["components"]["schemas"]["SpecBody"]
+    schema = engine_client.get("/openapi.json").json()["components"]["schemas"]["SpecBody"]
     assert "daily API maximum" in schema["properties"]["budget_percent"]["description"]
-    client.post(
+    engine_client.post(
         f"/import/{demo}/select",
         data={
-            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "csrf_token": csrf_of(engine_client, f"/import/{demo}/select"),
             "object": "Lead",
             "shown_object": "Lead",
             "folder": "__new__",
             "new_folder": "Sales",
         },
     )
-    page = client.get(f"/import/{demo}/review").text
+    page = engine_client.get(f"/import/{demo}/review").text
     assert "Budget: the org&#39;s usage may reach 80% of its daily API maximum of 15,000" in page
     assert "3 of them were already made to plan it" in page
 
@@ -181,23 +163,23 @@ def test_the_review_and_the_api_state_the_budget_the_same_way(
 
 
 def test_the_obfuscate_page_says_why_each_column_is_concealed(
-    client: TestClient, workspace: Workspace, demo: str
+    engine_client: TestClient, engine: Workspace, demo: str
 ) -> None:
-    client.post(
+    engine_client.post(
         f"/import/{demo}/select",
         data={
-            "csrf_token": csrf(client, f"/import/{demo}/select"),
+            "csrf_token": csrf_of(engine_client, f"/import/{demo}/select"),
             "object": "Contact",
             "shown_object": "Contact",
             "folder": "__new__",
             "new_folder": "Sales",
         },
     )
-    page = client.get(f"/import/{demo}/obfuscate").text
+    page = engine_client.get(f"/import/{demo}/obfuscate").text
     rows = dict(re.findall(r"<tr><td><code>(\w+)</code></td><td>([^<]*)</td>", page))
     assert rows["Birthdate"] == "the org classifies it Restricted / PII, GDPR"
     assert rows["Title"] == "the org classifies it Confidential / GDPR"
     assert rows["MailingCity"] == "a part of an address"
     assert "Department" not in rows and "Id" not in rows
-    reasons = workspace.default_concealment_reasons(demo, "Contact")
+    reasons = engine.default_concealment_reasons(demo, "Contact")
     assert list(reasons) == list(rows)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from sfimport.web.field_counts import FieldCounts
+from tests.fakes.services import FakeServices
 from tests.web.conftest import connect, csrf_of
-from tests.web.fake_workspace import FakeWorkspace
 
 SELECT = "/import/Sales org/select"
 
@@ -17,7 +17,7 @@ def test_typing_lead_finds_lead_with_its_field_count(client: TestClient) -> None
     assert 'value="Lead"' in page
     assert 'value="Account"' not in page
     assert 'class="field-count">30</span> fields' in page  # Lead's field count, described
-    assert '<span class="record-count">1,200 records</span>' in page  # Salesforce's count
+    assert '<span class="record-count">250 records</span>' in page  # Salesforce's count
     assert "Leads by Source" in page
     # Objects and reports in tabs, each with how many the list holds.
     assert 'data-count="objects">1</span>' in page
@@ -25,7 +25,7 @@ def test_typing_lead_finds_lead_with_its_field_count(client: TestClient) -> None
 
 
 def test_the_whole_list_describes_nothing_and_says_why_counts_are_missing(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     page = client.get(SELECT).text
@@ -34,7 +34,7 @@ def test_the_whole_list_describes_nothing_and_says_why_counts_are_missing(
 
 
 def test_counts_described_once_show_on_the_whole_list_too(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     client.get(SELECT, params={"q": "lead"})
@@ -46,7 +46,7 @@ def test_counts_described_once_show_on_the_whole_list_too(
 
 
 def test_a_search_that_leaves_many_objects_describes_none(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     client.app.state.field_counts = FieldCounts(limit=2)  # type: ignore[attr-defined]
@@ -57,7 +57,7 @@ def test_a_search_that_leaves_many_objects_describes_none(
 
 
 def test_counts_are_forgotten_when_the_connection_is_deleted(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     client.get(SELECT, params={"q": "lead"})
@@ -142,7 +142,7 @@ def test_nothing_selected_and_no_directory_names_the_selection_first(client: Tes
 
 
 def test_the_directory_offers_existing_folders_and_defaults_to_the_first(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     workspace.list_folders = lambda: ["Marketing", "Sales"]  # type: ignore[method-assign]
@@ -202,7 +202,7 @@ def test_obfuscate_data_shows_columns_to_conceal_and_a_sample(client: TestClient
 
 
 def test_review_lists_rows_fields_concealed_columns_and_api_calls(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     token = csrf_of(client, SELECT)
@@ -211,14 +211,14 @@ def test_review_lists_rows_fields_concealed_columns_and_api_calls(
     assert r.url.path == "/import/Sales org/review"
     page = r.text
     assert "Contact" in page and "<code>Phone</code>" in page
-    assert "about <strong>15</strong> API calls" in page
+    assert "about <strong>7</strong> API calls" in page
     assert "<strong>14,880</strong> the org has left today" in page
     assert "2024-01-01" in page
     assert "does not apply to Leads by Source" in page
 
 
 def test_import_data_starts_the_reviewed_plan_and_shows_the_run(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     connect(client)
     token = csrf_of(client, SELECT)
@@ -226,7 +226,7 @@ def test_import_data_starts_the_reviewed_plan_and_shows_the_run(
     client.post("/import/Sales org/obfuscate", data={"csrf_token": token, "conceal": "Contact"})
     page = client.post("/import/Sales org/start", data={"csrf_token": token})
     assert page.url.path.startswith("/runs/")
-    plan = workspace.started_plans[0]
+    plan = workspace.imports[0]
     assert plan.spec.folder == "Sales"
     assert [o.name for o in plan.spec.objects] == ["Lead", "Contact"]
     assert plan.spec.reports == ("Leads by Source",)
@@ -250,7 +250,7 @@ def test_review_before_select_data_goes_back_to_select_data(client: TestClient) 
 
 
 def test_objects_stay_selectable_when_reports_cannot_be_listed(
-    client: TestClient, workspace: FakeWorkspace
+    client: TestClient, workspace: FakeServices
 ) -> None:
     from sfimport.errors import InsufficientAccess
 

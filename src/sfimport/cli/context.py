@@ -21,11 +21,11 @@ from typer._click import Context as ClickContext
 from sfimport.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from sfimport.app.workspace import Workspace
+    from sfimport.app.ports import CommandsPort
     from sfimport.settings import Settings
 
 
-def _real_workspace(settings: Settings) -> Workspace:
+def _real_workspace(settings: Settings) -> CommandsPort:
     # Imported on first use: `sfimport --help` must not load DuckDB, Arrow and the engine.
     from sfimport.app.workspace import Workspace
 
@@ -41,7 +41,7 @@ class CliState:
     """One invocation's dependencies; ``json`` and ``debug`` are set from the command line."""
 
     settings: Settings | None = None
-    workspace_factory: Callable[[Settings], Workspace] = _real_workspace
+    workspace_factory: Callable[[Settings], CommandsPort] = _real_workspace
     #: ``None`` means "ask the console": true on a terminal, false under a pipe or CliRunner.
     terminal: bool | None = None
     open_browser: Callable[[str], bool] = _open_browser
@@ -58,7 +58,7 @@ class CliState:
     home: Path | None = None
     #: --database-url (SFIMPORT_DATABASE_URL): the shared metadata database of team mode.
     database_url: str | None = None
-    _workspace: Workspace | None = field(default=None, repr=False)
+    _workspace: CommandsPort | None = field(default=None, repr=False)
     _out: Console | None = field(default=None, repr=False)
     _err: Console | None = field(default=None, repr=False)
 
@@ -74,7 +74,7 @@ class CliState:
             self.settings = self.settings.model_copy(update={"database_url": self.database_url})
         return self.settings
 
-    def workspace(self) -> Workspace:
+    def workspace(self) -> CommandsPort:
         """The Workspace of the data folder, built on first use."""
         if self._workspace is None:
             settings = self.get_settings()
@@ -85,7 +85,7 @@ class CliState:
                 self.err.print(f"Note: {line}")
             self._workspace = self.workspace_factory(settings)
             # An older data folder was upgraded on opening: say so once, on stderr.
-            for note in getattr(self._workspace, "schema_notes", ()):
+            for note in self._workspace.schema_notes:
                 self.err.print(f"sfimport: {note}", markup=False, highlight=False)
         return self._workspace
 

@@ -1,0 +1,1 @@
+"""Fakes of the application services shared by the page and command tests."""

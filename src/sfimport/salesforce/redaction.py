@@ -16,11 +16,15 @@ from typing import Any
 
 REDACTED = "[redacted]"
 
-# Access tokens are "<15-char org id>!<opaque>"; refresh tokens start with 5Aep.
+# Access tokens are "<15-char org id>!<opaque>" (the ! is %21 in a URL); refresh tokens start
+# with 5Aep.
 _TOKEN_SHAPES = re.compile(
-    r"00D[0-9A-Za-z]{12,15}![0-9A-Za-z._\-]+|\b5Aep[0-9A-Za-z._\-]{16,}"
+    r"00D[0-9A-Za-z]{12,15}(?:!|%21)[0-9A-Za-z._\-]+|\b5Aep[0-9A-Za-z._\-]{16,}"
     r"|(?i:bearer)\s+[0-9A-Za-z._!\-]{16,}"
 )
+# Credentials in a URL's query string (a web server's access log prints request lines whole):
+# the OAuth authorization code the login sends back, and tokens a client put in the URL.
+_QUERY_SECRETS = re.compile(r"([?&](?:code|access_token|refresh_token)=)[^&\s\"'#]+")
 # Tokens shorter than this are not registered: replacing short strings would mangle text.
 _MIN_SECRET_LENGTH = 8
 
@@ -55,6 +59,7 @@ def redact(text: str) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _QUERY_SECRETS.sub(rf"\1{REDACTED}", text)
     return _TOKEN_SHAPES.sub(REDACTED, text)
 
 

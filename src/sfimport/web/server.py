@@ -11,6 +11,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from sfimport.app.logs import guard_server_handlers, server_log_level
 from sfimport.web.queries import QueryGate
 
 
@@ -25,7 +26,9 @@ class _Server(uvicorn.Server):
 
 
 def server_for(app: FastAPI, host: str, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, http="h11", log_level="warning")
+    config = uvicorn.Config(app, host=host, port=port, http="h11", log_level=server_log_level())
+    # The config has just set up uvicorn's own handlers: they redact tokens like ours.
+    guard_server_handlers()
     return _Server(config, app.state.queries)
 
 

@@ -3,6 +3,8 @@ only, and what they promise is what an import stores."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from sfimport.app.workspace import Workspace
@@ -32,7 +34,9 @@ def test_a_reports_sample_says_numbers_and_dates_are_removed_as_the_import_does(
     chosen = ["Account Name", "Annual Revenue", "Created Date"]
     (row,) = workspace.conceal_sample("demo", "Technology Accounts", chosen, rows=1)
     assert row["Account Name"][1] is not None and row["Account Name"][1].startswith("Concealed ")
-    assert row["Annual Revenue"] == ("1250.5", REMOVED)
+    # Report money is exact now: the sample shows the decimal text, e.g. "1250.50".
+    revenue, concealed = row["Annual Revenue"]
+    assert Decimal(revenue) == Decimal("1250.5") and concealed == REMOVED
     assert row["Created Date"] == ("2024-05-01 09:30 UTC", REMOVED)
 
     spec = ImportSpec(

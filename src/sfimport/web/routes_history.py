@@ -4,17 +4,18 @@ settings form, and the same in the JSON API (/api/datasets/{name}/changes, /hist
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from sfimport.app.history import FORMULA_SCHEDULES, HistoryPort, changes_json
+from sfimport.app.history import FORMULA_SCHEDULES, DatasetHistory, HistoryPort, changes_json
+from sfimport.app.ports import PreviewResult
 from sfimport.errors import UsageError
 from sfimport.web.dependencies import CsrfChecked, render
 from sfimport.web.problems import documented
-from sfimport.web.routes_api import ERROR_STATUSES, Json, as_object
+from sfimport.web.routes_api import ERROR_STATUSES, Json, as_object, typed
 from sfimport.web.routes_connections import see_other, seg
 from sfimport.web.security import require_same_origin_json
 
@@ -97,11 +98,37 @@ class HistoryBody(BaseModel):
     )
 
 
+class ColumnChangeAnswer(BaseModel):
+    """One column of an updated row: its value before and after, as text (null is null)."""
+
+    name: str
+    old: str | None
+    new: str | None
+
+
+class UpdatedRowAnswer(BaseModel):
+    """One updated row and the columns that changed."""
+
+    id: str
+    columns: list[ColumnChangeAnswer]
+
+
+class RunChangesAnswer(BaseModel):
+    """What one refresh changed in the data set."""
+
+    run_id: str | None
+    changed_at: str = Field(description="When the refresh started (ISO 8601).")
+    added: list[str]
+    removed: list[str]
+    columns_added: list[str]
+    updated: list[UpdatedRowAnswer]
+
+
 class ChangesAnswer(BaseModel):
     """The change log, newest refresh first."""
 
     dataset: str
-    changes: list[dict[str, Any]]
+    changes: list[RunChangesAnswer]
 
 
 @api.get(
@@ -121,12 +148,22 @@ def changes_api(
     return {"dataset": dataset.qualified, "changes": changes_json(runs)}
 
 
-@api.get("/datasets/{name}/history", tags=["datasets"], summary="History mode and formulas")
+@api.get(
+    "/datasets/{name}/history",
+    tags=["datasets"],
+    summary="History mode and formulas",
+    **typed(DatasetHistory),
+)
 def history_api(name: str, history: HistoryDep) -> Json:
     return as_object(history.dataset_history(name))
 
 
-@api.put("/datasets/{name}/history", tags=["datasets"], summary="Set history mode, formulas")
+@api.put(
+    "/datasets/{name}/history",
+    tags=["datasets"],
+    summary="Set history mode, formulas",
+    **typed(DatasetHistory),
+)
 def set_history_api(name: str, body: HistoryBody, history: HistoryDep) -> Json:
     if body.history is not None:
         history.set_history_mode(name, body.history)
@@ -135,7 +172,12 @@ def set_history_api(name: str, body: HistoryBody, history: HistoryDep) -> Json:
     return as_object(history.dataset_history(name))
 
 
-@api.get("/datasets/{name}/as-of", tags=["datasets"], summary="Rows as they were at a date")
+@api.get(
+    "/datasets/{name}/as-of",
+    tags=["datasets"],
+    summary="Rows as they were at a date",
+    **typed(PreviewResult),
+)
 def as_of_api(
     name: str,
     history: HistoryDep,

@@ -235,7 +235,12 @@ def demo(
         token = issue_access_token(settings)
         if token is not None:
             typer.echo(access_token_notice(token))
-        app = create_app(settings)
-        # The demo's two sample pipes, made once the objects they read are imported.
-        app.state.workspace.enable_sample_pipes()
+        try:
+            app = create_app(settings)
+            # The demo's two sample pipes, made once the objects they read are imported.
+            app.state.workspace.enable_sample_pipes()
+        except KeyboardInterrupt:
+            # Ctrl-C while the web app starts (serve_app says so itself once it serves).
+            typer.echo("sfimport demo: stopping (the demo orgs are saved)...", err=True)
+            raise
         serve_app(app, host, chosen)

@@ -495,7 +495,7 @@ class FakeServices:
         self.get_run(run_id)
         return self.events.get(run_id, [])[after:]
 
-    def resume_waiting_runs(self) -> list[str]:
+    def resume_waiting_runs(self, *, queue: bool = False) -> list[str]:
         self.scheduler_ticks += 1
         return []
 
@@ -554,7 +554,7 @@ class FakeServices:
     def list_schedules(self) -> list[ScheduleInfo]:
         return [ScheduleInfo(key, every, NOW) for key, every in self.schedules.items()]
 
-    def run_due_schedules(self) -> list[str]:
+    def run_due_schedules(self, *, queue: bool = False) -> list[str]:
         return []
 
     def run_due(self) -> list[RunInfo]:

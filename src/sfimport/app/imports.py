@@ -13,6 +13,7 @@ from sfimport.extract.outcomes import before_start
 from sfimport.extract.plan import (
     ImportPlan,
 )
+from sfimport.jobs.port import JobKind
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.mydata import Dataset, new_run_id
 from sfimport.store.runs import ErrorInfo, RunInfo
@@ -44,6 +45,14 @@ class ImportsService(PlanningService):
             target=self._execute, args=(runner, plan, run_id, log, started), name=f"run-{run_id}"
         )
         self._track(run_id, thread)
+        return run_id
+
+    def _enqueue(self, plan: ImportPlan, kind: str, trigger: str = "manual") -> str:
+        """Record a run and put it on the job queue, for a worker here or on another host."""
+        run_id = new_run_id()
+        self._runner().register(plan, run_id, kind=kind, trigger=trigger)
+        self._ledger.to_queue(run_id)
+        self._queue.enqueue(JobKind.RUN, run_id)
         return run_id
 
     def wait(self, run_id: str, timeout: float | None = None) -> RunInfo:

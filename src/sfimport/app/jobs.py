@@ -13,7 +13,6 @@ from sfimport.extract.plan import ImportPlan
 from sfimport.jobs.port import Job, JobKind
 from sfimport.jobs.worker import JobEnd, Worker
 from sfimport.salesforce.redaction import redacting_logger
-from sfimport.store.mydata import new_run_id
 from sfimport.store.runs import ErrorInfo, RunStatus
 
 logger = redacting_logger(__name__)
@@ -42,10 +41,12 @@ class JobsService(RunsService):
             self._check_budget(plan)
         return [self._enqueue(plan, "refresh") for plan in plans]
 
-    def _enqueue(self, plan: ImportPlan, kind: str) -> str:
-        run_id = new_run_id()
-        self._runner().register(plan, run_id, kind=kind, trigger="manual")
-        self._ledger.to_queue(run_id)
+    def queue_resume(self, run_id: str) -> str:
+        """Put a stopped run on the job queue for a worker to resume where it stopped;
+        returns its id at once. UsageError when there is nothing to resume."""
+        run = self._ledger.get(run_id)
+        if not self._ledger.queue_stopped(run_id, due=False):
+            raise UsageError(f"Run {run_id} is {run.status}; there is nothing to resume.")
         self._queue.enqueue(JobKind.RUN, run_id)
         return run_id
 

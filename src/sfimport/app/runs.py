@@ -15,6 +15,7 @@ from sfimport.extract.plan import (
 )
 from sfimport.extract.resume import Checkpoint, planned_from_json
 from sfimport.extract.spec import ImportSpec, ObjectChoice
+from sfimport.jobs.port import JobKind
 from sfimport.salesforce.redaction import redacting_logger
 from sfimport.store.runs import RunInfo
 
@@ -60,13 +61,19 @@ class RunsService(ImportsService):
         ]
         return events[after:]
 
-    def resume_waiting_runs(self) -> list[str]:
+    def resume_waiting_runs(self, *, queue: bool = False) -> list[str]:
         """Resume, where they stopped, the runs whose resume time has come: runs waiting for
-        the API limit, and runs interrupted by the network or by a process that ended."""
+        the API limit, and runs interrupted by the network or by a process that ended.
+        ``queue``: put each on the job queue for `sfimport worker` instead (one job per run,
+        however many schedulers pass at once)."""
         self._ledger.mark_abandoned()
         resumed = []
         for run in self._ledger.due_for_resume(self._clock()):
-            if self._resume(run.id, background=True):
+            if queue:
+                if self._ledger.queue_stopped(run.id, due=True):
+                    self._queue.enqueue(JobKind.RUN, run.id)
+                    resumed.append(run.id)
+            elif self._resume(run.id, background=True):
                 resumed.append(run.id)
         return resumed
 

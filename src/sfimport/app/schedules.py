@@ -43,10 +43,12 @@ class SchedulesService(ImportsService):
     def list_schedules(self) -> list[ScheduleInfo]:
         return self._schedules.all()
 
-    def run_due_schedules(self) -> list[str]:
+    def run_due_schedules(self, *, queue: bool = False) -> list[str]:
         """Start the refreshes whose schedule is due (the scheduler loop of `serve`, `demo`
         and `sfimport scheduler`, and `sfimport refresh --due`). Each due schedule fires once
-        however many schedulers share the data folder.
+        however many schedulers share the data folder. ``queue``: put each refresh on the job
+        queue for `sfimport worker` (here or on another host) instead of starting it here
+        (`sfimport scheduler --queue`).
 
         A refresh over its API budget does not start: it is recorded as a run waiting for the
         limit, so the person sees it and it resumes by itself; one that cannot start (a revoked
@@ -73,7 +75,7 @@ class SchedulesService(ImportsService):
                     continue
                 plans = self._plan_or_record(names, all=False, trigger="schedule", recorded=run_ids)
                 for plan in plans:
-                    run_ids.append(self._start_or_wait(plan))
+                    run_ids.append(self._start_or_wait(plan, queue=queue))
             except NotFound:
                 self._schedules.remove(schedule.dataset)
             except SfimportError as error:
@@ -81,7 +83,7 @@ class SchedulesService(ImportsService):
                 logger.warning("Scheduled refresh of %s not started: %s", schedule.dataset, error)
         return run_ids
 
-    def _start_or_wait(self, plan: ImportPlan) -> str:
+    def _start_or_wait(self, plan: ImportPlan, *, queue: bool) -> str:
         try:
             self._check_budget(plan)
         except BudgetExceeded as error:
@@ -90,4 +92,6 @@ class SchedulesService(ImportsService):
                 self._lost.pop(run_id, None)  # it does not run: no lease to keep
             runner.wait_for_budget(run_id, error)
             return run_id
+        if queue:
+            return self._enqueue(plan, "refresh", "schedule")
         return self._start(plan, "refresh", "schedule")

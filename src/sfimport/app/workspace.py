@@ -46,10 +46,11 @@ class Workspace(
     """One data folder: connections, catalog, plans and imports, runs, queued jobs, schedules,
     My Data, history, pipes."""
 
-    def run_due_schedules(self) -> list[str]:
-        """Start the refreshes whose schedule is due, and rebuild the pipes whose own schedule
-        is due (pipes run to their end here; refreshes in the background, as their ids say)."""
-        started = super().run_due_schedules()
+    def run_due_schedules(self, *, queue: bool = False) -> list[str]:
+        """Start (or, with ``queue``, put on the job queue) the refreshes whose schedule is
+        due, and rebuild the pipes whose own schedule is due (pipes run to their end here;
+        refreshes in the background or on a worker, as their ids say)."""
+        started = super().run_due_schedules(queue=queue)
         self.run_due_pipes()
         return started
 

@@ -111,13 +111,32 @@ def _check_dataset_name(state: CliState, dataset: str) -> None:
     )
 
 
-def resume(ctx: typer.Context, run_id: RunId, as_json: JsonFlag = False) -> None:
+def resume(
+    ctx: typer.Context,
+    run_id: RunId,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put the resume on the job queue for a worker ('sfimport worker', or the one "
+            "'serve' and 'demo' host) and print the run id at once, instead of running it here.",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Resume a stopped run where it stopped (interrupted, or waiting for the API limit).
 
     Data sets already published are not read again; the others continue from their last saved
     page. Run it after fixing what stopped the run, e.g. re-authorising the connection.
     """
     state = command_state(ctx, as_json)
+    if queue:
+        queued = state.workspace().queue_resume(run_id)
+        if state.json:
+            emit_json(state, {"run_id": queued, "status": "queued"})
+        else:
+            say(state, f"Queued run {queued}; a worker resumes it ('sfimport runs' shows it).")
+        return
     if not state.json:
         state.err.print(f"Resuming run {run_id}...", markup=False, highlight=False)
     with stop_runs_on_ctrl_c(state):

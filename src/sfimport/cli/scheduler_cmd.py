@@ -28,13 +28,23 @@ def scheduler(
         float,
         typer.Option(min=0.1, help="Seconds between two passes (default 30)."),
     ] = 30.0,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put each due refresh and resume on the job queue for 'sfimport worker' "
+            "(on this host or another) instead of running it here.",
+        ),
+    ] = False,
 ) -> None:
-    """Fire due schedules and resume due runs until stopped (Ctrl-C or SIGTERM)."""
+    """Fire due schedules and resume due runs until stopped (Ctrl-C or SIGTERM).
+
+    Example: sfimport scheduler --queue (next to one or more 'sfimport worker')"""
     from sfimport.web.scheduler import SchedulerLoop
 
     state = command_state(ctx, False)
     workspace = state.workspace()
-    loop = SchedulerLoop(workspace, interval)
+    loop = SchedulerLoop(workspace, interval, queue=queue)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -45,7 +55,7 @@ def scheduler(
     try:
         while not stop.is_set():
             for run_id in loop.tick():
-                say(state, f"started run {run_id}")
+                say(state, f"{'queued' if queue else 'started'} run {run_id}")
             stop.wait(interval)
     except KeyboardInterrupt:
         pass

@@ -544,6 +544,35 @@ class RunLedger:
             EXECUTING.add(run_id)
             return True
 
+    def queue_stopped(self, run_id: str, *, due: bool) -> bool:
+        """Hand a stopped run to the job queue for a worker to resume; False when it is not
+        stopped (running, queued, complete) or another scheduler queued it first. ``due``:
+        only a run with a resume time (the scheduler's pass; whether that time came is the
+        caller's read of :meth:`due_for_resume`).
+
+        One conditional UPDATE: it clears the resume time, so of several schedulers queuing
+        the same due run exactly one matches, and the run gets exactly one job."""
+        stopped = (
+            RunStatus.WAITING_FOR_LIMIT.value,
+            RunStatus.PARTIAL.value,
+            RunStatus.INTERRUPTED.value,
+            RunStatus.FAILED.value,
+        )
+        query = update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(stopped))
+        if due:
+            query = query.where(RunRow.resume_at.is_not(None))
+        with self._lock, Session(self._engine) as session, session.begin():
+            queued = session.execute(
+                query.values(
+                    status=RunStatus.QUEUED.value,
+                    resume_at=None,
+                    pid=None,
+                    lease_owner=None,
+                    lease_until=None,
+                ).execution_options(synchronize_session=False)
+            )
+            return _rowcount(queued) == 1
+
     def to_queue(self, run_id: str) -> None:
         """Hand a run this process recorded to the job queue: queued, held by nobody, until a
         worker claims it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 from sfimport.web.ports import WorkspacePort
 
@@ -18,13 +19,22 @@ QUEUE_INTERVAL_SECONDS = 1.0
 
 class SchedulerLoop:
     """Calls the engine every ``interval`` seconds on a daemon thread until :meth:`stop`, and
-    takes queued jobs more often (every ``QUEUE_INTERVAL_SECONDS``, at most ``interval``)."""
+    takes queued jobs more often (every ``QUEUE_INTERVAL_SECONDS``, at most ``interval``).
+
+    ``queue``: a scheduler only (`sfimport scheduler --queue`): each due refresh and resume
+    goes on the job queue for `sfimport worker`s, here or on other hosts, and this loop runs
+    no job itself."""
 
     def __init__(
-        self, workspace: WorkspacePort, interval: float = DEFAULT_INTERVAL_SECONDS
+        self,
+        workspace: WorkspacePort,
+        interval: float = DEFAULT_INTERVAL_SECONDS,
+        *,
+        queue: bool = False,
     ) -> None:
         self.workspace = workspace
         self.interval = interval
+        self.queue = queue
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -42,13 +52,16 @@ class SchedulerLoop:
             self._thread = None
 
     def tick(self) -> list[str]:
-        """One pass: start due schedules, resume waiting runs; returns the runs started."""
+        """One pass: start (or queue) due schedules, resume (or queue) waiting runs, run
+        queued jobs unless only queuing; returns the runs started or queued."""
         started: list[str] = []
-        steps = (
-            self.workspace.run_due_schedules,
-            self.workspace.resume_waiting_runs,
-            self.workspace.work_queue,
+        queue = self.queue
+        steps: tuple[Callable[[], Sequence[str]], ...] = (
+            lambda: self.workspace.run_due_schedules(queue=queue),
+            lambda: self.workspace.resume_waiting_runs(queue=queue),
         )
+        if not queue:
+            steps += (self.workspace.work_queue,)
         for step in steps:
             try:
                 started.extend(step())
@@ -64,6 +77,8 @@ class SchedulerLoop:
             if time.monotonic() >= due:
                 due = time.monotonic() + self.interval
                 self.tick()
+                continue
+            if self.queue:
                 continue
             try:
                 self.workspace.work_queue()

@@ -113,13 +113,31 @@ def jobs_of(workspace: Workspace, run_id: str) -> int:
         return len(ids.all())
 
 
-def test_two_queue_schedulers_queue_a_due_schedule_once_and_a_worker_runs_it(
-    live: LiveOrg,
-) -> None:
+def import_and_schedule(live: LiveOrg) -> None:
+    """Sales.Contact imported, then scheduled daily with its next run already due."""
     with live.workspace() as workspace:
         assert workspace.run_import(workspace.build_plan(CONTACT)).status == "complete"
         workspace.set_schedule("Sales.Contact", "1d")
         workspace._schedules.set("Sales.Contact", "1d", live.org.clock.now() - timedelta(minutes=1))
+
+
+def test_a_queue_scheduler_that_saw_the_schedule_due_too_late_queues_nothing(
+    live: LiveOrg,
+) -> None:
+    import_and_schedule(live)
+    with live.workspace() as first, live.workspace() as second:
+        seen = second.list_schedules()  # the second scheduler reads: due...
+        second._schedules.all = lambda: seen  # type: ignore[method-assign]
+        (run_id,) = first.run_due_schedules(queue=True)  # ...the first queues it...
+        assert second.run_due_schedules(queue=True) == []  # ...the second's claim misses
+        assert first.get_run(run_id).status == "queued"
+        assert jobs_of(first, run_id) == 1
+
+
+def test_two_queue_schedulers_queue_a_due_schedule_once_and_a_worker_runs_it(
+    live: LiveOrg,
+) -> None:
+    import_and_schedule(live)
     schedulers = [service(live, "scheduler", "--queue") for _ in range(2)]
     worker = service(live, "worker")
     processes = [*schedulers, worker]

@@ -2,7 +2,8 @@
 
 `serve` and `demo` host the same loop; this command runs it without the web app (e.g. under
 systemd next to a `serve` with scheduling left to it). Several schedulers on one data folder are
-safe: each due schedule fires once, and a stopped run is resumed by one of them only.
+safe: each due schedule fires once, and a stopped run is resumed by one of them only. With
+``--queue`` it only schedules: each due refresh and resume becomes one job for `sfimport worker`.
 """
 
 from __future__ import annotations

@@ -55,13 +55,16 @@ class SchedulerLoop:
         """One pass: start (or queue) due schedules, resume (or queue) waiting runs, run
         queued jobs unless only queuing; returns the runs started or queued."""
         started: list[str] = []
-        queue = self.queue
         steps: tuple[Callable[[], Sequence[str]], ...] = (
-            lambda: self.workspace.run_due_schedules(queue=queue),
-            lambda: self.workspace.resume_waiting_runs(queue=queue),
+            self.workspace.run_due_schedules,
+            self.workspace.resume_waiting_runs,
+            self.workspace.work_queue,
         )
-        if not queue:
-            steps += (self.workspace.work_queue,)
+        if self.queue:
+            steps = (
+                lambda: self.workspace.run_due_schedules(queue=True),
+                lambda: self.workspace.resume_waiting_runs(queue=True),
+            )
         for step in steps:
             try:
                 started.extend(step())

@@ -124,6 +124,7 @@ class FakeServices:
     datasets: dict[str, DatasetInfo] = field(default_factory=dict)
     runs: dict[str, RunInfo] = field(default_factory=dict)
     events: dict[str, list[ProgressEvent]] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
     schedules: dict[str, str] = field(default_factory=dict)
     schema_notes: list[str] = field(default_factory=list)
     #: OAuth flows begun and not completed: state -> (name, sandbox, login URL, reauthorize).
@@ -494,6 +495,10 @@ class FakeServices:
     def run_events(self, run_id: str, after: int = 0) -> list[ProgressEvent]:
         self.get_run(run_id)
         return self.events.get(run_id, [])[after:]
+
+    def run_log(self, run_id: str) -> str:
+        self.get_run(run_id)
+        return self.logs.get(run_id, "")
 
     def resume_waiting_runs(self, *, queue: bool = False) -> list[str]:
         self.scheduler_ticks += 1

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Self
 
 import httpx2
@@ -320,7 +321,13 @@ class Core:
             budget=self._budget_for,
             should_stop=lambda: self._closing.is_set() or any(e.is_set() for e in lost),
             stop_error=lambda: self._stop_error(),
+            log_dir=self.run_log_dir,
         )
+
+    @property
+    def run_log_dir(self) -> Path:
+        """Where each run's log file is kept: ``<data folder>/logs/runs/<run id>.log``."""
+        return self._data_dir / "logs" / "runs"
 
     def _needs_reauth(self, connection: str) -> None:
         try:

@@ -14,6 +14,7 @@ from sfimport.extract.plan import (
     ImportPlan,
 )
 from sfimport.extract.resume import Checkpoint, planned_from_json
+from sfimport.extract.runlog import read_log
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.jobs.port import JobKind
 from sfimport.salesforce.redaction import redacting_logger
@@ -27,6 +28,12 @@ class RunsService(ImportsService):
 
     def get_run(self, run_id: str) -> RunInfo:
         return self._ledger.get(run_id)
+
+    def run_log(self, run_id: str) -> str:
+        """The run's log, oldest line first, tokens redacted ("" when it logged nothing);
+        raises like :meth:`get_run` for an unknown run."""
+        self._ledger.get(run_id)
+        return read_log(self.run_log_dir, run_id)
 
     def list_runs(self, dataset: str | None = None, limit: int = 50) -> list[RunInfo]:
         """Recent runs, newest first; ``dataset`` as "Folder.Name" or a bare name."""

@@ -66,10 +66,21 @@ def runs(
         str | None, typer.Option("--dataset", "-d", help="Only runs of this data set.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
+    log: Annotated[
+        str | None,
+        typer.Option(
+            "--log",
+            metavar="RUN_ID",
+            help="Print this run's log (oldest line first, tokens redacted) instead of the list.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List recent imports and refreshes, newest first."""
+    """List recent imports and refreshes, newest first; --log RUN_ID prints one run's log."""
     state = command_state(ctx, as_json)
+    if log is not None:
+        _print_log(state, log)
+        return
     items = state.workspace().list_runs(dataset=dataset, limit=limit)
     if dataset is not None and not items:
         _check_dataset_name(state, dataset)
@@ -95,6 +106,17 @@ def runs(
         ],
         empty="No runs yet.",
     )
+
+
+def _print_log(state: CliState, run_id: str) -> None:
+    text = state.workspace().run_log(run_id)
+    if state.json:
+        emit_json(state, {"run_id": run_id, "log": text})
+        return
+    if not text:
+        state.err.print(f"Run {run_id} has no log lines.", markup=False, highlight=False)
+        return
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 def _check_dataset_name(state: CliState, dataset: str) -> None:

@@ -8,6 +8,7 @@ only once the run has staged all of it, exactly as without the read-ahead.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Generator, Iterator
@@ -73,7 +74,10 @@ def read_ahead(
             return
         put(_END_OF_PAGES)
 
-    thread = threading.Thread(target=download, name="bulk-read-ahead", daemon=True)
+    # The thread carries the caller's context: its records go to the run's log too.
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(download,), name="bulk-read-ahead", daemon=True
+    )
     thread.start()
     try:
         while True:

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,15 +44,17 @@ from sfimport.errors import (
     StoreBusy,
     TransientError,
 )
+from sfimport.extract import runlog
 from sfimport.extract.conceal import Concealer, concealment_shapes, person_row_gates
 from sfimport.extract.cursor import count_soql, start_of
-from sfimport.extract.events import EventLog
+from sfimport.extract.events import EventLog, ProgressEvent
 from sfimport.extract.formulas import run_column_pass
 from sfimport.extract.objects import RestartRead, Tally, object_batches
 from sfimport.extract.outcomes import outcome_of
 from sfimport.extract.plan import ImportPlan, PlannedDataset
 from sfimport.extract.reports import ReportReader, report_schema
 from sfimport.extract.resume import Checkpoint, PageStaging, planned_to_json
+from sfimport.extract.runlog import RUN_LOGGER, log_file, logging_to
 from sfimport.extract.schema import FieldSpec, arrow_schema
 from sfimport.salesforce.client import SalesforceClient
 from sfimport.salesforce.redaction import redacting_logger
@@ -60,6 +63,8 @@ from sfimport.store.names import quote
 from sfimport.store.runs import EXECUTING, ErrorInfo, RunInfo, RunLedger
 
 logger = redacting_logger(__name__)
+#: The run's own lines, kept in the run's log file (see :mod:`sfimport.extract.runlog`).
+run_logger = redacting_logger(RUN_LOGGER)
 
 #: Actions offered for a data set whose field went away since the last import.
 #: Salesforce does not say when the rolling 24-hour allowance frees up: try again hourly.
@@ -74,6 +79,29 @@ RESUMABLE = frozenset({"waiting", "interrupted"})
 DONE = frozenset({"complete", "superseded"})
 
 _IS_DELETED = FieldSpec("IsDeleted", "Deleted", "boolean", soap_type="xsd:boolean")
+
+
+class _PageLines:
+    """A run's progress as log lines: one per page saved and per change of phase (the
+    row-by-row progress events would flood the log)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, int]] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        key = (event.phase, event.pages)
+        if self._seen.get(event.dataset) == key:
+            return
+        self._seen[event.dataset] = key
+        note = f": {event.message}" if event.message else ""
+        run_logger.info(
+            "%s %s: page %s, %s rows%s",
+            event.dataset,
+            event.phase,
+            event.pages,
+            f"{event.rows_done:,}",
+            note,
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,10 @@ class Runner:
         budget: Callable[[ImportPlan], AbstractContextManager[None]] | None = None,
         should_stop: Callable[[], bool] | None = None,
         stop_error: Callable[[], RunStopped] | None = None,
+        log_dir: Path | None = None,
     ) -> None:
+        #: Where each run's log file goes (None: runs keep no log file).
+        self._log_dir = log_dir
         self._mydata = mydata
         self._ledger = ledger
         self._concealer = concealer
@@ -142,11 +173,45 @@ class Runner:
         """Download, conceal, stage and publish every data set of ``plan`` not done yet in run
         ``run_id`` (a resumed run continues where it stopped); never raises for a data set's
         failure (it is recorded on the run); returns the run as it ended."""
+        path = log_file(self._log_dir, run_id) if self._log_dir is not None else None
+        listener = _PageLines()
+        events.listeners.append(listener)
         try:
-            return self._execute(plan, run_id, events)
+            with logging_to(path):
+                return self._logged(plan, run_id, events)
         finally:
+            events.listeners.remove(listener)
             # Whatever ended the run (even a crash of this thread), it no longer executes here.
             EXECUTING.discard(run_id)
+
+    def _logged(self, plan: ImportPlan, run_id: str, events: EventLog) -> RunInfo:
+        before = self._ledger.get(run_id)
+        resumed = any(d.pages or d.status != "pending" for d in before.datasets)
+        run_logger.info(
+            "%s run %s of %s (%s): %s",
+            "Resuming" if resumed else "Starting",
+            run_id,
+            plan.spec.connection,
+            plan.spec.folder,
+            ", ".join(d.name for d in plan.datasets),
+        )
+        try:
+            info = self._execute(plan, run_id, events)
+        except BaseException:
+            run_logger.exception("Run %s stopped by an unexpected error", run_id)
+            raise
+        for dataset in info.datasets:
+            run_logger.info(
+                "%s: %s, %s rows, %s pages, %s API calls%s",
+                dataset.name,
+                dataset.status.value,
+                f"{dataset.rows:,}",
+                dataset.pages,
+                dataset.api_calls,
+                f" ({dataset.error.message})" if dataset.error else "",
+            )
+        run_logger.info("Run %s ended: %s", run_id, info.status.value)
+        return info
 
     def _execute(self, plan: ImportPlan, run_id: str, events: EventLog) -> RunInfo:
         done = {d.name for d in self._ledger.get(run_id).datasets if d.status in DONE}
@@ -161,7 +226,16 @@ class Runner:
             return self._finish(run_id)
         workers = min(self._concurrency, max(1, len(todo)))
         guard = self._budget(plan) if self._budget is not None else nullcontext()
-        with guard, ThreadPoolExecutor(workers, thread_name_prefix=f"run-{run_id}") as pool:
+        # The run's threads write to its log file too.
+        with (
+            guard,
+            ThreadPoolExecutor(
+                workers,
+                thread_name_prefix=f"run-{run_id}",
+                initializer=runlog.enter,
+                initargs=(runlog.current(),),
+            ) as pool,
+        ):
             list(pool.map(lambda d: self._dataset(plan, d, client, run_id, events), todo))
         return self._finish(run_id)
 

@@ -142,6 +142,11 @@ class RunEvents(BaseModel):
     events: list[ProgressEvent]
 
 
+class RunLog(BaseModel):
+    run_id: str
+    log: str = Field(description="The run's log, oldest line first, tokens redacted.")
+
+
 class Removed(BaseModel):
     removed: str
 
@@ -468,6 +473,16 @@ def run_events(
         "final": run.status in FINAL_STATUSES,
         "events": as_json(list(events)),
     }
+
+
+@router.get(
+    "/runs/{run_id}/log",
+    tags=["runs"],
+    summary="The run's log",
+    **typed(RunLog),
+)
+def run_log(run_id: str, workspace: WorkspaceDep) -> Json:
+    return {"run_id": run_id, "log": workspace.run_log(run_id)}
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from sfimport.errors import UsageError
 from sfimport.web.dependencies import CsrfChecked, WorkspaceDep, render
@@ -49,7 +49,16 @@ def run_page(
         last_seq=events[-1].seq if events else 0,
         final=run.status in FINAL_STATUSES,
         follow=bool(follow),
+        log=workspace.run_log(run_id),
     )
+
+
+@router.get("/runs/{run_id}/log.txt", include_in_schema=False, response_model=None)
+def run_log_file(run_id: str, workspace: WorkspaceDep) -> PlainTextResponse:
+    """The run's log as a text file to download."""
+    text = workspace.run_log(run_id)
+    disposition = f'attachment; filename="sfimport-run-{seg(run_id)}.log"'
+    return PlainTextResponse(text, headers={"Content-Disposition": disposition})
 
 
 @forms.post("/runs/{run_id}/resolve", include_in_schema=False)

@@ -93,11 +93,14 @@ def append_capped(path: Path, text: str, limit: int | None = None) -> None:
             fresh = (DROPPED.encode() + tail + data)[-limit:]
             temporary = path.with_suffix(".log.tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # whatever the umask or an older file's mode
             with os.fdopen(fd, "wb") as out:
                 out.write(fresh)
             os.replace(temporary, path)
             return
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if not size:
+            os.fchmod(fd, 0o600)  # a new file is private whatever the process's umask
         with os.fdopen(fd, "ab") as out:
             out.write(data)
 

@@ -76,7 +76,10 @@ def runs(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List recent imports and refreshes, newest first; --log RUN_ID prints one run's log."""
+    """List recent imports and refreshes, newest first.
+
+    With --log RUN_ID, print that run's log instead.
+    """
     state = command_state(ctx, as_json)
     if log is not None:
         _print_log(state, log)

@@ -3,6 +3,7 @@ the org's own clock drives the workspace, faults go through the emulator's contr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,17 @@ class LiveOrg:
             client_secret=DEMO_CLIENT_SECRET,
             **options,
         )
+
+    def cli_env(self, **extra: str) -> dict[str, str]:
+        """The environment an `sfimport` subprocess needs to use this org's data folder."""
+        return {
+            **os.environ,
+            "SFIMPORT_HOME": str(self.home),
+            "SFIMPORT_PRODUCTION_LOGIN_URL": self.base_url,
+            "SFIMPORT_CLIENT_ID": DEMO_CLIENT_ID,
+            "SFIMPORT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            **extra,
+        }
 
     def workspace(self, **options: Any) -> Workspace:
         return Workspace(self.settings(**options), clock=self.org.clock.now, sleep=lambda s: None)

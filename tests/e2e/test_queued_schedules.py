@@ -6,7 +6,6 @@ and a worker finishes the run to an exact copy of the org."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,6 @@ import pytest
 from sqlalchemy import select
 
 from sfimport.app.workspace import Workspace
-from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.jobs.sql import jobs_table
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
@@ -42,19 +40,9 @@ def live(tmp_path: Path) -> Iterator[LiveOrg]:
         yield org
 
 
-def cli_env(live: LiveOrg) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SFIMPORT_HOME": str(live.home),
-        "SFIMPORT_PRODUCTION_LOGIN_URL": live.base_url,
-        "SFIMPORT_CLIENT_ID": DEMO_CLIENT_ID,
-        "SFIMPORT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-    }
-
-
 def sfimport(live: LiveOrg, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [SFIMPORT, *args], env=cli_env(live), capture_output=True, text=True, timeout=120
+        [SFIMPORT, *args], env=live.cli_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == code, (done.stdout, done.stderr)
     return done
@@ -63,7 +51,7 @@ def sfimport(live: LiveOrg, *args: str, code: int = 0) -> subprocess.CompletedPr
 def service(live: LiveOrg, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [SFIMPORT, *args, "--interval", "0.2"],
-        env=cli_env(live),
+        env=live.cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

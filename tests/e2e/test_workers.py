@@ -6,7 +6,6 @@ hands a run back to the queue; the loop `serve` and `demo` host runs queued work
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,6 @@ import pytest
 
 from sfimport.app.ports import RunInfo
 from sfimport.app.workspace import Workspace
-from sfimport.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from sfimport.extract.spec import ImportSpec, ObjectChoice
 from sfimport.web.scheduler import SchedulerLoop
 from tests.e2e.refresh_org import LiveOrg, assert_exact_copy, live_org
@@ -42,21 +40,14 @@ def live(tmp_path: Path) -> Iterator[LiveOrg]:
         yield org
 
 
-def cli_env(live: LiveOrg) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SFIMPORT_HOME": str(live.home),
-        "SFIMPORT_PRODUCTION_LOGIN_URL": live.base_url,
-        "SFIMPORT_CLIENT_ID": DEMO_CLIENT_ID,
-        "SFIMPORT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-        "SFIMPORT_LEASE_SECONDS": LEASE_SECONDS,
-    }
-
-
 def sfimport(live: LiveOrg, *args: str) -> Any:
     """Run one `sfimport ... --json` command to its end; its JSON answer."""
     done = subprocess.run(
-        [SFIMPORT, *args, "--json"], env=cli_env(live), capture_output=True, text=True, timeout=120
+        [SFIMPORT, *args, "--json"],
+        env=live.cli_env(SFIMPORT_LEASE_SECONDS=LEASE_SECONDS),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, (done.stdout, done.stderr)
     return json.loads(done.stdout)
@@ -65,7 +56,7 @@ def sfimport(live: LiveOrg, *args: str) -> Any:
 def start_worker(live: LiveOrg, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [SFIMPORT, "worker", "--interval", "0.2", *args],
-        env=cli_env(live),
+        env=live.cli_env(SFIMPORT_LEASE_SECONDS=LEASE_SECONDS),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -242,15 +242,9 @@ class BulkJobs:
 
     # --- results ---------------------------------------------------------------------------
 
-    def results(
-        self,
-        user: User,
-        job_id: str,
-        version: str,
-        locator: str | None,
-        max_records: str | None,
-    ) -> ResultPage:
-        job = self._job(user, job_id)
+    def _results_offset(self, job: Job, version: str, locator: str | None) -> int:
+        """Where a read of a finished job's results starts, checked as Salesforce checks it
+        for both /results and /resultPages."""
         if version != job.api_version:
             # Results must be read with the API version the job was created with.
             raise SalesforceApiError(
@@ -265,12 +259,23 @@ class BulkJobs:
                 f"Job is not in a valid state to get results. Current state: {state}",
                 "INVALIDJOBSTATE",
             )
-        offset = 0
-        if locator:
-            decoded = decode_locator(locator)
-            if decoded is None or decoded > len(job.indices) or job.locators_expired:
-                raise _bad_request("invalid query locator", "INVALID_QUERY_LOCATOR")
-            offset = decoded
+        if not locator:
+            return 0
+        decoded = decode_locator(locator)
+        if decoded is None or decoded > len(job.indices) or job.locators_expired:
+            raise _bad_request("invalid query locator", "INVALID_QUERY_LOCATOR")
+        return decoded
+
+    def results(
+        self,
+        user: User,
+        job_id: str,
+        version: str,
+        locator: str | None,
+        max_records: str | None,
+    ) -> ResultPage:
+        job = self._job(user, job_id)
+        offset = self._results_offset(job, version, locator)
         page_rows = self.settings.default_page_rows
         if max_records is not None:
             if not max_records.isdigit() or int(max_records) <= 0:
@@ -302,25 +307,7 @@ class BulkJobs:
         if float(version) < RESULT_PAGES_SINCE:
             raise not_found()
         job = self._job(user, job_id)
-        if version != job.api_version:
-            raise SalesforceApiError(
-                409,
-                "API_ERROR",
-                f"The API version {version} of the request does not match the job's API "
-                f"version {job.api_version}",
-            )
-        state = self.state(job)
-        if state != "JobComplete":
-            raise _bad_request(
-                f"Job is not in a valid state to get results. Current state: {state}",
-                "INVALIDJOBSTATE",
-            )
-        offset = 0
-        if locator:
-            decoded = decode_locator(locator)
-            if decoded is None or decoded > len(job.indices) or job.locators_expired:
-                raise _bad_request("invalid query locator", "INVALID_QUERY_LOCATOR")
-            offset = decoded
+        offset = self._results_offset(job, version, locator)
         rows = self.settings.default_page_rows
         root = f"/services/data/v{version}/jobs/query/{job.id}"
         starts = list(range(offset, len(job.indices), rows))[:PARALLEL_RESULT_PAGES]
